@@ -1,0 +1,1 @@
+"""minitransformer: a Transformer text classifier from first principles in NumPy (CuPy on a GPU)."""
