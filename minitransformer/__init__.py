@@ -1,1 +1,8 @@
 """minitransformer: a Transformer text classifier from first principles in NumPy (CuPy on a GPU)."""
+from .autograd import Function, enable_grad, is_grad_enabled, no_grad  # noqa: F401
+from .backend import cuda_available, get_rng_state, manual_seed, set_rng_state  # noqa: F401
+from .creation import arange, cat, ones, rand, randn, stack, tensor, where, zeros  # noqa: F401
+from .gradcheck import gradcheck  # noqa: F401
+from .tensor import Tensor  # noqa: F401
+
+__version__ = "0.1.0"

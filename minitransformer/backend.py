@@ -1,0 +1,165 @@
+"""Array backends: NumPy on "cpu", CuPy on "cuda" / "cuda:N"; dtype names; the seeded random generators.
+
+The array module is always chosen from the data (`array_module(x)`), never fixed at import time, so the same
+op code runs on both backends. CuPy is imported only when a CUDA device is first asked for.
+"""
+import numpy as np
+
+DTYPES = {
+    "float16": np.float16,
+    "float32": np.float32,
+    "float64": np.float64,
+    "int32": np.int32,
+    "int64": np.int64,
+    "bool": np.bool_,
+}
+DEFAULT_FLOAT = np.dtype(np.float32)
+
+_cupy = None
+_cupy_error = None
+
+
+def cupy():
+    """Import CuPy on first use; the error says how to install it and what CuPy itself reported."""
+    global _cupy, _cupy_error
+    if _cupy is None and _cupy_error is None:
+        try:
+            import cupy as cp
+            cp.cuda.runtime.getDeviceCount()  # fails here, not later, when there is no driver or GPU
+            _cupy = cp
+        except Exception as exc:  # ImportError, CUDARuntimeError, ...
+            _cupy_error = f"{type(exc).__name__}: {exc}"
+    if _cupy is None:
+        raise RuntimeError(
+            "device 'cuda' needs CuPy and an NVIDIA GPU. Install the extra that matches your CUDA major "
+            "version: pip install 'minitransformer[cuda12]' (or [cuda13]). CuPy reported: " + _cupy_error)
+    return _cupy
+
+
+def cuda_available():
+    """True when CuPy imports and sees at least one GPU."""
+    try:
+        cupy()
+        return True
+    except RuntimeError:
+        return False
+
+
+def parse_device(device):
+    """Normalise "cpu", "cuda", "cuda:N" to "cpu" or "cuda:N"; anything else is a clear ValueError."""
+    if device is None:
+        return "cpu"
+    name = str(device).strip().lower()
+    if name == "cpu":
+        return "cpu"
+    if name == "cuda":
+        return "cuda:0"
+    if name.startswith("cuda:") and name[5:].isdigit():
+        return name
+    raise ValueError(f"unknown device {device!r}: expected 'cpu', 'cuda' or 'cuda:N'")
+
+
+def get_dtype(dtype):
+    """Resolve a dtype name ("float32", ...), a NumPy dtype or None (the default, float32)."""
+    if dtype is None:
+        return DEFAULT_FLOAT
+    if isinstance(dtype, str):
+        if dtype not in DTYPES:
+            raise ValueError(f"unknown dtype {dtype!r}: expected one of {', '.join(DTYPES)}")
+        return np.dtype(DTYPES[dtype])
+    try:
+        resolved = np.dtype(dtype)
+    except TypeError:
+        raise ValueError(f"unknown dtype {dtype!r}: expected one of {', '.join(DTYPES)}") from None
+    if resolved.name not in DTYPES:
+        raise ValueError(f"unsupported dtype {resolved.name!r}: expected one of {', '.join(DTYPES)}")
+    return resolved
+
+
+def is_float(dtype):
+    return np.dtype(dtype).kind == "f"
+
+
+def array_module(*arrays):
+    """NumPy or CuPy, whichever owns the arrays (CuPy is never imported just to ask)."""
+    if _cupy is not None:
+        for a in arrays:
+            if isinstance(a, _cupy.ndarray):
+                return _cupy
+    return np
+
+
+def device_of(array):
+    """"cpu" for a NumPy array, "cuda:N" for a CuPy array on GPU N."""
+    if _cupy is not None and isinstance(array, _cupy.ndarray):
+        return f"cuda:{array.device.id}"
+    return "cpu"
+
+
+def to_device(array, device):
+    """Copy an array to a device explicitly (a no-op when it is already there)."""
+    device = parse_device(device)
+    if device == device_of(array):
+        return array
+    if device == "cpu":
+        return array.get()
+    cp = cupy()
+    with cp.cuda.Device(int(device.split(":")[1])):
+        return cp.asarray(array)
+
+
+def to_numpy(array):
+    """A NumPy view or copy of any backend's array."""
+    return array.get() if device_of(array) != "cpu" else np.asarray(array)
+
+
+def asarray(data, dtype=None, device="cpu"):
+    """Make an array of `dtype` on `device`; floats default to float32, ints to int64, bools stay bool."""
+    device = parse_device(device)
+    if dtype is None:
+        inferred = np.asarray(data).dtype if device_of(data) == "cpu" else data.dtype
+        dtype = {"f": DEFAULT_FLOAT, "i": np.int64, "u": np.int64, "b": np.bool_}.get(inferred.kind)
+        if dtype is None:
+            raise TypeError(f"cannot make a tensor from data of dtype {inferred}: expected numbers or bools")
+    dtype = get_dtype(dtype)
+    if device == "cpu":
+        return np.asarray(to_numpy(data) if device_of(data) != "cpu" else data, dtype=dtype)
+    cp = cupy()
+    with cp.cuda.Device(int(device.split(":")[1])):
+        return cp.asarray(data, dtype=dtype)
+
+
+# ---------------------------------------------------------------- random numbers
+_generators = {}
+_seed = None
+
+
+def manual_seed(seed):
+    """Seed every backend's generator so runs repeat exactly (what mt.manual_seed calls)."""
+    global _seed
+    _seed = int(seed)
+    _generators.clear()
+
+
+def generator(device="cpu"):
+    """The seeded generator of a device: numpy.random.Generator on CPU, cupy.random.Generator on CUDA."""
+    device = parse_device(device)
+    if device not in _generators:
+        seed = _seed if _seed is not None else np.random.SeedSequence().entropy % (2 ** 63)
+        if device == "cpu":
+            _generators[device] = np.random.default_rng(seed)
+        else:
+            _generators[device] = cupy().random.default_rng(seed)
+    return _generators[device]
+
+
+def get_rng_state():
+    """Picklable state of the CPU generator (for checkpoints)."""
+    return {"seed": _seed, "cpu": generator("cpu").bit_generator.state}
+
+
+def set_rng_state(state):
+    """Restore what get_rng_state returned."""
+    global _seed
+    _seed = state["seed"]
+    generator("cpu").bit_generator.state = state["cpu"]
