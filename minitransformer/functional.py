@@ -1,0 +1,182 @@
+"""The functional API, shaped like torch.nn.functional: each function checks its arguments, explains mistakes,
+and calls one fused Function from ops/. NumPy (or CuPy) arrays are accepted wherever a tensor is expected."""
+import numpy as np
+
+from . import backend
+from .ops.activation import GELU
+from .ops.attention import ScaledDotProductAttention
+from .ops.dropout import Dropout
+from .ops.elementwise import ReLU
+from .ops.embedding import Embedding
+from .ops.linear import Linear
+from .ops.loss import REDUCTIONS, CrossEntropy
+from .ops.norm import LayerNorm
+from .ops.softmax import LogSoftmax, Softmax
+from .tensor import Tensor
+
+__all__ = ["softmax", "log_softmax", "cross_entropy", "nll_loss", "layer_norm", "gelu", "relu", "dropout",
+           "embedding", "linear", "scaled_dot_product_attention", "causal_mask", "padding_mask"]
+
+
+def as_tensor(x, device=None):
+    """A Tensor as is; an array wrapped without copying, keeping its dtype; anything else through mt.tensor."""
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, np.ndarray) or backend.device_of(x) != "cpu":
+        return Tensor._wrap(x if device is None else backend.to_device(x, device))
+    return Tensor(x, device=device or "cpu")
+
+
+def softmax(x, axis=-1):
+    """exp(x) / sum exp(x) along `axis` (rows sum to 1)."""
+    return Softmax.apply(as_tensor(x), axis=axis)
+
+
+def log_softmax(x, axis=-1):
+    """x - log sum exp(x) along `axis`: log-probabilities, computed without overflow."""
+    return LogSoftmax.apply(as_tensor(x), axis=axis)
+
+
+def _labels(logits, labels, op):
+    """Flatten (B, T, C) logits with (B, T) labels to (N, C) and (N,), and check the labels' dtype and shape."""
+    labels = as_tensor(labels, device=logits.device)
+    if labels.dtype.kind not in "iu":
+        raise TypeError(f"{op}: labels must be integer class indices, got dtype {labels.dtype}")
+    if logits.ndim < 2 or labels.shape != logits.shape[:-1]:
+        raise ValueError(f"{op}: logits of shape {logits.shape} need labels of shape {logits.shape[:-1]} "
+                         f"(one class index per row), got labels of shape {labels.shape}")
+    classes = logits.shape[-1]
+    return logits.reshape(-1, classes), labels.data.reshape(-1), classes  # (N, C), (N,)
+
+
+def _check_range(labels, classes, ignore_index, op):
+    bad = labels[(labels != ignore_index) & ((labels < 0) | (labels >= classes))]
+    if bad.size:
+        raise IndexError(f"{op}: label {int(bad[0])} is out of range for {classes} classes (expected 0..{classes - 1}"
+                         f" or ignore_index={ignore_index})")
+
+
+def cross_entropy(logits, labels, ignore_index=-100, reduction="mean", label_smoothing=0.0):
+    """-log softmax(logits)[label], averaged over rows whose label != ignore_index (loss 0 if all are ignored).
+    logits (N, C) with labels (N,), or (B, T, C) with (B, T); reduction "mean" | "sum" | "none"."""
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"cross_entropy: reduction must be one of {REDUCTIONS}, got {reduction!r}")
+    if not 0 <= label_smoothing < 1:
+        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1), got {label_smoothing}")
+    logits = as_tensor(logits)
+    lead = logits.shape[:-1]
+    flat, labels, classes = _labels(logits, labels, "cross_entropy")
+    _check_range(labels, classes, ignore_index, "cross_entropy")
+    loss = CrossEntropy.apply(flat, Tensor._wrap(labels), ignore_index=ignore_index, reduction=reduction,
+                              label_smoothing=label_smoothing)
+    return loss.reshape(lead) if reduction == "none" else loss
+
+
+def nll_loss(log_probs, labels, ignore_index=-100, reduction="mean"):
+    """-log_probs[label] averaged over non-ignored rows: cross_entropy when you already hold log-probabilities."""
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"nll_loss: reduction must be one of {REDUCTIONS}, got {reduction!r}")
+    log_probs = as_tensor(log_probs)
+    lead = log_probs.shape[:-1]
+    flat, labels, classes = _labels(log_probs, labels, "nll_loss")
+    _check_range(labels, classes, ignore_index, "nll_loss")
+    xp = backend.array_module(labels)
+    keep = labels != ignore_index  # (N,)
+    picked = flat[xp.arange(labels.shape[0]), xp.where(keep, labels, 0)]  # (N,) log-probability of the label
+    rows = -(picked * Tensor._wrap(keep.astype(flat.dtype)))
+    if reduction == "none":
+        return rows.reshape(lead)
+    total = rows.sum()
+    return total / max(int(keep.sum()), 1) if reduction == "mean" else total
+
+
+def layer_norm(x, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """(x - mean) / sqrt(var + eps) * weight + bias over the trailing `normalized_shape` axes (biased variance)."""
+    x = as_tensor(x)
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if x.shape[x.ndim - len(shape):] != shape or len(shape) > x.ndim:
+        raise ValueError(f"layer_norm: input of shape {x.shape} does not end in normalized_shape {shape}")
+    affine = []
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None:
+            t = as_tensor(t)
+            if t.shape != shape:
+                raise ValueError(f"layer_norm: {name} has shape {t.shape}, expected {shape}")
+            affine.append(t)
+    return LayerNorm.apply(x, *affine, ndim=len(shape), eps=eps, has_weight=weight is not None,
+                           has_bias=bias is not None)
+
+
+def gelu(x, approximate="none"):
+    """x Phi(x): exact with erf ("none", BERT's "gelu") or the tanh approximation ("tanh", "gelu_new")."""
+    return GELU.apply(as_tensor(x), approximate=approximate)
+
+
+def relu(x):
+    """max(x, 0)."""
+    return ReLU.apply(as_tensor(x))
+
+
+def dropout(x, p=0.5, training=True):
+    """Zero elements with probability p and scale the rest by 1/(1-p); the identity when not training or p == 0."""
+    x = as_tensor(x)
+    if not 0 <= p <= 1:
+        raise ValueError(f"dropout: p must be in [0, 1], got {p}")
+    if not training or p == 0:
+        return x
+    if p == 1:
+        return x * 0.0  # everything dropped (and no division by zero)
+    return Dropout.apply(x, p=p)
+
+
+def embedding(ids, weight, padding_idx=None):
+    """weight[ids]: one row of the (vocab, dim) weight per id; the padding_idx row receives no gradient."""
+    weight = as_tensor(weight)
+    ids = as_tensor(ids, device=weight.device)
+    if weight.ndim != 2:
+        raise ValueError(f"embedding: weight must be (vocab, dim), got shape {weight.shape}")
+    if padding_idx is not None and not -weight.shape[0] <= padding_idx < weight.shape[0]:
+        raise ValueError(f"embedding: padding_idx {padding_idx} is out of range for a vocabulary of size "
+                         f"{weight.shape[0]}")
+    if padding_idx is not None:
+        padding_idx %= weight.shape[0]
+    return Embedding.apply(weight, ids, padding_idx=padding_idx)
+
+
+def linear(x, weight, bias=None):
+    """x Wᵀ + b with weight stored (out, in), as PyTorch and Hugging Face checkpoints store it."""
+    inputs = [as_tensor(x), as_tensor(weight)] + ([as_tensor(bias)] if bias is not None else [])
+    return Linear.apply(*inputs)
+
+
+def scaled_dot_product_attention(q, k, v, mask=None, dropout_p=0.0, training=True):
+    """(out, weights): out = softmax(q kᵀ / sqrt(d), keys where mask is False dropped) v.
+    q (..., Tq, d), k (..., Tk, d), v (..., Tk, dv); mask a bool keep-mask broadcastable to (..., Tq, Tk).
+    weights (..., Tq, Tk) are the softmax before dropout, outside the graph; a row with every key masked gets
+    uniform weights (finite, never NaN)."""
+    q, k, v = as_tensor(q), as_tensor(k), as_tensor(v)
+    if mask is not None:
+        mask = as_tensor(mask, device=q.device)
+        try:
+            np.broadcast_shapes(mask.shape, q.shape[:-1] + (k.shape[-2],))
+        except ValueError:
+            raise ValueError(f"scaled_dot_product_attention: mask of shape {mask.shape} does not broadcast to the "
+                             f"scores' shape {q.shape[:-1] + (k.shape[-2],)}") from None
+        mask = mask.data
+    if not 0 <= dropout_p < 1:
+        raise ValueError(f"scaled_dot_product_attention: dropout_p must be in [0, 1), got {dropout_p}")
+    return ScaledDotProductAttention.apply(q, k, v, mask=mask, dropout_p=dropout_p if training else 0.0)
+
+
+def causal_mask(T, device="cpu"):
+    """(T, T) bool keep-mask, True on and below the diagonal: position i may attend to positions 0..i."""
+    return Tensor(np.tril(np.ones((T, T), dtype=bool)), device=device)
+
+
+def padding_mask(attention_mask):
+    """(B, T) 0/1 attention mask (1 = real token) -> (B, 1, 1, T) bool keep-mask that broadcasts over heads and queries."""
+    attention_mask = as_tensor(attention_mask)
+    if attention_mask.ndim != 2:
+        raise ValueError(f"padding_mask: attention_mask must be (B, T), got shape {attention_mask.shape}")
+    keep = attention_mask.data != 0
+    return Tensor._wrap(keep[:, None, None, :])  # (B, 1, 1, T)

@@ -1,0 +1,27 @@
+"""Inverted dropout: zero each element with probability p and scale the survivors by 1 / (1 - p), so the
+expected value is unchanged and evaluation needs no rescaling. The mask comes from the device's seeded
+generator (mt.manual_seed), so a run repeats exactly."""
+from .. import backend
+from ..autograd import Function
+
+
+def dropout_mask(shape, p, dtype, device):
+    """A mask in `dtype` holding 0 with probability p and 1 / (1 - p) otherwise."""
+    xp_random = backend.generator(device).random(shape, dtype=dtype)  # uniform in [0, 1), in x's dtype
+    mask = xp_random >= dtype.type(p)  # keep with probability 1 - p
+    scaled = mask.astype(dtype)
+    scaled *= dtype.type(1 / (1 - p))
+    return scaled
+
+
+class Dropout(Function):
+    """y = x * m / (1 - p), m ~ Bernoulli(1 - p);  dx = dy * m / (1 - p)"""
+
+    def forward(self, x, p=0.5):
+        if not 0 <= p < 1:
+            raise ValueError(f"dropout: p must be in [0, 1), got {p}")
+        self.mask = dropout_mask(x.shape, p, x.dtype, backend.device_of(x))
+        return x * self.mask
+
+    def backward(self, grad):
+        return (grad * self.mask,)
