@@ -38,9 +38,7 @@ class SafetensorsError(ValueError):
 
 def bf16_to_float32(raw: np.ndarray) -> np.ndarray:
     """float32 from raw BF16 bits: widen uint16 to uint32, shift left 16 (BF16 is float32's top half)."""
-    # BEGIN SOLUTION t9.1 bf16 widening
     return (raw.astype(np.uint32) << 16).view(np.float32)
-    # END SOLUTION
 
 
 def float32_to_bf16(x: np.ndarray) -> np.ndarray:
