@@ -106,9 +106,10 @@ def load_npz(path) -> tuple[dict, dict | None]:
     if not os.path.exists(path):
         raise FileNotFoundError(f"load_npz: checkpoint {path!r} does not exist")
     try:
-        with np.load(path, allow_pickle=False) as data:
-            if not isinstance(data, np.lib.npyio.NpzFile):
-                raise ValueError("it holds a single .npy array, expected an .npz archive")
+        data = np.load(path, allow_pickle=False)
+        if not isinstance(data, np.lib.npyio.NpzFile):
+            raise ValueError("it holds a single .npy array, expected an .npz archive")
+        with data:
             arrays = {name: data[name] for name in data.files}  # eager: the file is closed on return
     except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as e:
         raise ValueError(f"load_npz: {path!r} is not a readable .npz checkpoint "
