@@ -158,7 +158,8 @@ def scaled_dot_product_attention(q, k, v, mask=None, dropout_p=0.0, training=Tru
     if mask is not None:
         mask = as_tensor(mask, device=q.device)
         try:
-            np.broadcast_shapes(mask.shape, q.shape[:-1] + (k.shape[-2],))
+            np.broadcast_shapes(mask.shape,  # shapes only: fine for CuPy data too
+                                q.shape[:-1] + (k.shape[-2],))
         except ValueError:
             raise ValueError(f"scaled_dot_product_attention: mask of shape {mask.shape} does not broadcast to the "
                              f"scores' shape {q.shape[:-1] + (k.shape[-2],)}") from None
@@ -170,7 +171,8 @@ def scaled_dot_product_attention(q, k, v, mask=None, dropout_p=0.0, training=Tru
 
 def causal_mask(T, device="cpu"):
     """(T, T) bool keep-mask, True on and below the diagonal: position i may attend to positions 0..i."""
-    return Tensor(np.tril(np.ones((T, T), dtype=bool)), device=device)
+    xp = backend.array_module(backend.asarray(True, device=device))  # NumPy or CuPy, as the device says
+    return Tensor._wrap(xp.tri(T, dtype=bool))  # (T, T): tri is lower-triangular ones, diagonal included
 
 
 def padding_mask(attention_mask):

@@ -18,14 +18,15 @@ BLOCK = 1 << 16  # elements per block: a block and its temporaries fit in L2
 def in_blocks(fn, *arrays):
     """fn(*arrays) -> tuple of arrays, evaluated over blocks of the flattened (same-shape) arrays on NumPy."""
     first = arrays[0]
-    if backend.array_module(first) is not np or first.size <= BLOCK:
+    xp = backend.array_module(first)
+    if xp is not np or first.size <= BLOCK:
         return fn(*arrays)
     flat = [a.reshape(-1) for a in arrays]  # (n,) views (copies only when not contiguous)
     outs = None
     for start in range(0, first.size, BLOCK):
         parts = fn(*[f[start:start + BLOCK] for f in flat])
         if outs is None:
-            outs = [np.empty(first.size, dtype=p.dtype) for p in parts]
+            outs = [xp.empty(first.size, dtype=p.dtype) for p in parts]
         for out, part in zip(outs, parts):
             out[start:start + BLOCK] = part
     return tuple(out.reshape(first.shape) for out in outs)

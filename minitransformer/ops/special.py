@@ -43,14 +43,16 @@ def _ratio(num, den, z, terms):
 
 def _erfc_tail(y, ratio):
     """erfc(y) = exp(-y^2) * ratio, with y^2 split as a 1/16-rounded part plus a rest to keep exp accurate."""
-    head = np.trunc(y * 16) / 16
-    return np.exp(-head * head) * np.exp(-(y - head) * (y + head)) * ratio
+    xp = backend.array_module(y)
+    head = xp.trunc(y * 16) / 16
+    return xp.exp(-head * head) * xp.exp(-(y - head) * (y + head)) * ratio
 
 
 def erf_cody(x):
     """erf by Cody's rational approximations, float64 quality (each range computed only where it applies)."""
-    y = np.abs(x)
-    out = np.empty_like(x)
+    xp = backend.array_module(x)
+    y = xp.abs(x)
+    out = xp.empty_like(x)
     small = y <= 0.5
     ys = y[small]
     out[small] = _ratio(_A, _B, ys * ys, 3) * x[small]  # erf = x R(x^2) near 0
@@ -63,7 +65,7 @@ def erf_cody(x):
         z = 1 / (yb * yb)
         ratio = (_SQRT_1_PI - z * _ratio(_P, _Q, z, 4)) / yb
         out[big] = 1 - _erfc_tail(yb, ratio)
-    np.copysign(out, x, out=out, where=~small)  # erf is odd; the small branch already carries the sign
+    xp.copysign(out, x, out=out, where=~small)  # erf is odd; the small branch already carries the sign
     return out
 
 
@@ -74,20 +76,21 @@ _AS = (0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429)
 
 def erf_fast(x):
     """erf by A&S 7.1.26 in the dtype of x (|error| <= 1.5e-7 in exact arithmetic), branch-free."""
-    y = np.abs(x)
+    xp = backend.array_module(x)
+    y = xp.abs(x)
     t = y * x.dtype.type(_AS_P)
     t += 1
-    np.reciprocal(t, out=t)
+    xp.reciprocal(t, out=t)
     poly = _AS[4] * t
     for a in _AS[3::-1]:  # Horner: t (a1 + t (a2 + ...))
         poly += a
         poly *= t
-    np.square(y, out=y)
-    np.negative(y, out=y)
-    np.exp(y, out=y)
+    xp.square(y, out=y)
+    xp.negative(y, out=y)
+    xp.exp(y, out=y)
     poly *= y
-    np.subtract(1, poly, out=poly)
-    return np.copysign(poly, x, out=poly)
+    xp.subtract(1, poly, out=poly)
+    return xp.copysign(poly, x, out=poly)
 
 
 def erf(x):
