@@ -122,3 +122,51 @@ def test_to_numpy_duck_types():
     assert to_numpy([[1, 2]]).shape == (1, 2)
     a = np.zeros(3)
     assert to_numpy(a) is a
+
+
+# ---------------------------------------------------------------------------------------------- the golden fixture
+
+GOLDEN = os.path.join(os.path.dirname(__file__), "fixtures", "minilm_golden.npz")
+
+
+def test_minilm_golden_fixture_contents():
+    assert os.path.getsize(GOLDEN) < 200_000
+    g, meta = load_npz(GOLDEN)
+    B, T = g["input_ids"].shape
+    assert (B, T) == (4, 24) and len(meta["sentences"]) == 4
+    assert g["attention_mask"].sum(1).tolist() == [12, 5, 24, 22]
+    assert g["hidden_states_16"].shape == (7, B, T, 16) and g["pooler_output_16"].shape == (B, 16)
+    np.testing.assert_array_equal(g["hidden_states_16"][-1], g["last_hidden_state_16"])
+    assert g["pair_token_type_ids"][0].tolist() == [0] * 9 + [1] * 11
+    for key in ("attention_layer0_head0", "attention_layer5_head0"):
+        att = g[key]
+        np.testing.assert_allclose(att.sum(-1), 1, atol=1e-5)  # every query row, padded ones too
+        assert np.all(att[g["attention_mask"][:, None, :].repeat(T, 1) == 0] == 0)  # padded keys get nothing
+    assert set(meta["versions"]) >= {"torch", "transformers"}
+
+
+def test_minilm_golden_matches_numpy_embeddings_and_first_attention(bert_dir):
+    """Recompute the embedding layer and layer 0 head 0's attention from the checkpoint with NumPy alone.
+
+    This ties the fixture to the checkpoint (and our safetensors reader) without torch: tokens via vocab.txt,
+    embeddings = LayerNorm(word + position + token type), eps 1e-12; attention = softmax(q k^T / sqrt(32) + mask).
+    """
+    from minitransformer.io import load_file
+    g, meta = load_npz(GOLDEN)
+    vocab = (bert_dir / "vocab.txt").read_text(encoding="utf-8").splitlines()
+    assert [[vocab[i] for i in row] for row in g["input_ids"]] == meta["tokens"]
+    sd = load_file(bert_dir / "model.safetensors")
+    ids, types, mask = g["input_ids"], g["token_type_ids"], g["attention_mask"]
+    T = ids.shape[1]
+    x = (sd["embeddings.word_embeddings.weight"][ids] + sd["embeddings.position_embeddings.weight"][:T]
+         + sd["embeddings.token_type_embeddings.weight"][types]).astype(np.float64)
+    x = (x - x.mean(-1, keepdims=True)) / np.sqrt(x.var(-1, keepdims=True) + 1e-12)
+    h0 = x * sd["embeddings.LayerNorm.weight"] + sd["embeddings.LayerNorm.bias"]       # (B, T, 384)
+    np.testing.assert_allclose(h0[..., :16], g["hidden_states_16"][0], atol=1e-5)
+    q = h0 @ sd["encoder.layer.0.attention.self.query.weight"].T + sd["encoder.layer.0.attention.self.query.bias"]
+    k = h0 @ sd["encoder.layer.0.attention.self.key.weight"].T + sd["encoder.layer.0.attention.self.key.bias"]
+    scores = q[..., :32] @ k[..., :32].transpose(0, 2, 1) / np.sqrt(32)                # head 0: (B, T, T)
+    scores = np.where(mask[:, None, :] == 1, scores, -np.inf)
+    att = np.exp(scores - scores.max(-1, keepdims=True))
+    att /= att.sum(-1, keepdims=True)
+    np.testing.assert_allclose(att, g["attention_layer0_head0"], atol=1e-5)
