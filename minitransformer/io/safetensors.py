@@ -57,8 +57,10 @@ def _parse_header(path: str, file_size: int, head: bytes):
     if file_size < 8:
         raise SafetensorsError(f"{path}: file is {file_size} bytes, shorter than the 8-byte header length")
     (n,) = struct.unpack("<Q", head[:8])
-    if n > file_size - 8 or n > _MAX_HEADER:
+    if n > file_size - 8:
         raise SafetensorsError(f"{path}: header length {n} goes beyond the file ({file_size} bytes)")
+    if n > _MAX_HEADER:
+        raise SafetensorsError(f"{path}: header length {n} exceeds the format's limit of {_MAX_HEADER} bytes")
     try:
         header = json.loads(head[8:8 + n].decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
@@ -76,10 +78,10 @@ def _parse_header(path: str, file_size: int, head: bytes):
         dtype, shape, offsets = info["dtype"], info["shape"], info["data_offsets"]
         if dtype not in DTYPES:
             raise SafetensorsError(f"{where}: unknown dtype {dtype!r} (known: {', '.join(DTYPES)})")
-        if not isinstance(shape, list) or not all(isinstance(d, int) and d >= 0 for d in shape):
+        if not isinstance(shape, list) or not all(type(d) is int and d >= 0 for d in shape):
             raise SafetensorsError(f"{where}: shape must be a list of non-negative ints, got {shape!r}")
         if (not isinstance(offsets, list) or len(offsets) != 2
-                or not all(isinstance(o, int) for o in offsets) or not 0 <= offsets[0] <= offsets[1]):
+                or not all(type(o) is int for o in offsets) or not 0 <= offsets[0] <= offsets[1]):
             raise SafetensorsError(f"{where}: data_offsets must be [begin, end] with 0 <= begin <= end, "
                                    f"got {offsets!r}")
         expected = int(np.prod(shape, dtype=np.int64)) * np.dtype(DTYPES[dtype]).itemsize
