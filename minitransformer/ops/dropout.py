@@ -20,6 +20,8 @@ class Dropout(Function):
     def forward(self, x, p=0.5):
         if not 0 <= p < 1:
             raise ValueError(f"dropout: p must be in [0, 1), got {p}")
+        if not backend.is_float(x.dtype):
+            raise TypeError(f"dropout: needs a floating-point tensor, got dtype {x.dtype}")
         self.mask = dropout_mask(x.shape, p, x.dtype, backend.device_of(x))
         return x * self.mask
 
