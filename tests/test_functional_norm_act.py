@@ -113,3 +113,11 @@ def test_relu(device):
     x = np.array([-2.0, -0.5, 0.5, 3.0])
     np.testing.assert_array_equal(F.relu(mt.tensor(x, device=device)).numpy(), [0, 0, 0.5, 3.0])
     assert mt.gradcheck(F.relu, mt.tensor(x, device=device))
+
+
+@pytest.mark.t2_4
+def test_gelu_float32_left_tail_keeps_relative_accuracy():
+    x = np.linspace(-6, -3, 301)  # here 1 + erf(x / sqrt 2) would cancel away most float32 digits
+    exact = np.array([0.5 * v * math.erfc(-v / math.sqrt(2)) for v in x])
+    y = F.gelu(mt.tensor(x.astype(np.float32))).numpy()
+    np.testing.assert_allclose(y, exact, rtol=2e-5)

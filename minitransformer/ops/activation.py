@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import backend
 from ..autograd import Function
-from .special import erf
+from .special import normal_cdf
 
 BLOCK = 1 << 16  # elements per block: a block and its temporaries fit in L2
 
@@ -33,32 +33,35 @@ def in_blocks(fn, *arrays):
 
 
 def gelu_forward(x, approximate):
-    """exact: (Phi, y) with Phi = 0.5 (1 + erf(x / sqrt 2)), y = x Phi;  tanh: Phi = 0.5 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))."""
+    """(saved for backward, y = x Phi). exact: saved = Phi = 0.5 (1 + erf(x / sqrt 2));
+    tanh: saved = tanh u, u = sqrt(2/pi) (x + 0.044715 x^3), and Phi = 0.5 (1 + tanh u)."""
     # BEGIN SOLUTION t2.4 GELU forward
     xp = backend.array_module(x)
     t = x.dtype.type  # constants in the input's dtype, so float32 stays float32
     if approximate == "tanh":
-        cdf = xp.tanh(t(math.sqrt(2 / math.pi)) * (x + t(0.044715) * x * x * x))
-    else:
-        cdf = erf(x * t(1 / math.sqrt(2)))
-    cdf += 1
-    cdf *= t(0.5)  # now Phi(x) (or its tanh stand-in), kept for backward
+        th = xp.tanh(t(math.sqrt(2 / math.pi)) * (x + t(0.044715) * x * x * x))  # kept: 1 - th^2 needs it exact
+        cdf = th + 1
+        cdf *= t(0.5)
+        return th, x * cdf
+    cdf = normal_cdf(x)  # Phi(x), kept for backward
     return cdf, x * cdf
     # END SOLUTION
 
 
-def gelu_backward(x, cdf, dy, approximate):
-    """exact: dx = dy (Phi + x phi(x));  tanh: dx = dy (Phi + 0.5 x (1 - tanh^2 u) sqrt(2/pi) (1 + 3 * 0.044715 x^2))."""
+def gelu_backward(x, saved, dy, approximate):
+    """exact: dx = dy (Phi + x phi(x));
+    tanh: dx = dy (0.5 (1 + tanh u) + 0.5 x (1 - tanh^2 u) sqrt(2/pi) (1 + 3 * 0.044715 x^2))."""
     # BEGIN SOLUTION t2.4 GELU backward
     xp = backend.array_module(x)
     t = x.dtype.type
     if approximate == "tanh":
-        th = 2 * cdf - 1  # tanh(u), recovered from Phi = (1 + tanh u) / 2
+        th = saved  # tanh(u)
         slope = (1 - th * th) * (t(0.5 * math.sqrt(2 / math.pi)) * x) * (1 + t(3 * 0.044715) * x * x)
+        slope += t(0.5) * (1 + th)
     else:
         slope = xp.exp(t(-0.5) * x * x)
         slope *= t(1 / math.sqrt(2 * math.pi)) * x  # x phi(x)
-    slope += cdf
+        slope += saved  # Phi(x)
     slope *= dy
     return (slope,)
     # END SOLUTION
@@ -71,8 +74,8 @@ class GELU(Function):
         if approximate not in ("none", "tanh"):
             raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
         self.x, self.approximate = x, approximate
-        self.cdf, y = in_blocks(lambda xb: gelu_forward(xb, approximate), x)
+        self.saved, y = in_blocks(lambda xb: gelu_forward(xb, approximate), x)
         return y
 
     def backward(self, grad):
-        return in_blocks(lambda xb, cb, gb: gelu_backward(xb, cb, gb, self.approximate), self.x, self.cdf, grad)
+        return in_blocks(lambda xb, cb, gb: gelu_backward(xb, cb, gb, self.approximate), self.x, self.saved, grad)
