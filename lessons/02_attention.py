@@ -46,7 +46,7 @@ X = np.array([
 # ---------------------------------------------------------------- 2. queries, keys, values by hand
 # In a trained model W_q, W_k, W_v are learned. Here we choose them so the story is visible:
 # a verb's query looks for nouns (its subject), a noun's query looks for verbs, function words look for nouns.
-W_q = np.array([[0, 3, 0, 0], [3, 0, 0, 0], [3, 0, 0, 0], [0, 0, 0, 0]], dtype=float)  # row i: query built from feature i
+W_q = np.array([[0, 3, 0, 0], [3, 0, 0, 0], [3, 0, 0, 0], [0, 0, 0, 0]], dtype=float)  # row i: from feature i
 W_k = np.eye(4)  # keys are the features themselves
 W_v = np.eye(4)  # values too: the output is then a blend of the attended words' features
 Q, K, V = X @ W_q, X @ W_k, X @ W_v  # (6, 4) each

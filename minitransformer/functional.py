@@ -176,7 +176,7 @@ def causal_mask(T, device="cpu"):
 
 
 def padding_mask(attention_mask):
-    """(B, T) 0/1 attention mask (1 = real token) -> (B, 1, 1, T) bool keep-mask that broadcasts over heads and queries."""
+    """(B, T) 0/1 attention mask (1 = real token) -> (B, 1, 1, T) bool keep-mask (broadcasts over heads, queries)."""
     attention_mask = as_tensor(attention_mask)
     if attention_mask.ndim != 2:
         raise ValueError(f"padding_mask: attention_mask must be (B, T), got shape {attention_mask.shape}")

@@ -32,7 +32,8 @@ def attention_weights(q, k, keep, scale):
 
 
 class ScaledDotProductAttention(Function):
-    """out = softmax(q kᵀ / sqrt(d) + mask) v;  dv = pᵀ dy, ds = p (dy vᵀ - rowsum), dq = ds k / sqrt(d), dk = dsᵀ q / sqrt(d)"""
+    """out = softmax(q kᵀ / sqrt(d) + mask) v;  dv = pᵀ dy, ds = p * (dp - sum(dp * p)) with dp = dy vᵀ,
+    dq = ds k / sqrt(d), dk = dsᵀ q / sqrt(d)"""
 
     def forward(self, q, k, v, mask=None, dropout_p=0.0):
         if q.shape[-1] != k.shape[-1] or k.shape[-2] != v.shape[-2]:
@@ -61,7 +62,7 @@ class ScaledDotProductAttention(Function):
             dp *= self.drop
         ds = softmax_backward(self.p, dp, axis=-1)
         if self.keep is not None:
-            xp.copyto(ds, 0, where=~self.keep)  # a masked score was a constant: no gradient (matters for all-masked rows)
+            xp.copyto(ds, 0, where=~self.keep)  # masked scores were constants: no gradient (all-masked rows)
         ds *= self.scale
         dq = ds @ self.k if need_q else None  # (B, H, Tq, d)
         dk = ds.swapaxes(-1, -2) @ self.q if need_k else None  # (B, H, Tk, d)

@@ -17,7 +17,7 @@ def check_ids(ids, vocab_size, op="embedding"):
 
 
 class Embedding(Function):
-    """y[..., :] = weight[ids[...], :];  dweight[i] = sum of dy over the positions where ids == i (none for padding_idx)"""
+    """y[..., :] = weight[ids[...], :];  dweight[i] = sum of dy where ids == i (zero for padding_idx)"""
 
     def forward(self, weight, ids, padding_idx=None):
         check_ids(ids, weight.shape[0])

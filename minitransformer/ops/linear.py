@@ -13,7 +13,7 @@ class Linear(Function):
         if x.shape[-1] != weight.shape[1]:
             raise ValueError(f"linear: input of shape {tuple(x.shape)} has {x.shape[-1]} features but the weight "
                              f"of shape {tuple(weight.shape)} expects {weight.shape[1]} (weight is (out, in))")
-        self.x2 = x.reshape(-1, x.shape[-1])  # (N, in): one GEMM, ~8x faster than NumPy's batched (B, T, in) @ (in, out)
+        self.x2 = x.reshape(-1, x.shape[-1])  # (N, in): one GEMM, ~8x faster than a batched (B, T, in) @ (in, out)
         self.lead, self.weight = x.shape[:-1], weight
         y = self.x2 @ weight.T  # (N, out)
         if bias:
