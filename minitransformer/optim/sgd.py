@@ -1,0 +1,45 @@
+"""SGD with momentum, dampening, Nesterov and L2 weight decay, step for step as torch.optim.SGD."""
+import numbers
+
+from .. import backend
+from .optimizer import Optimizer
+
+
+class SGD(Optimizer):
+    """d = g + wd·p;  b ← μ b + (1 − τ) d  (b = d at the first step);  d = d + μ b (Nesterov) or b;  p ← p − lr·d"""
+
+    def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
+        defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
+                        nesterov=nesterov)
+        super().__init__(params, defaults)
+
+    def _check_group(self, group):
+        super()._check_group(group)
+        for name in ("momentum", "dampening"):
+            value = group[name]
+            if not isinstance(value, numbers.Real) or isinstance(value, bool) or not value >= 0:
+                raise ValueError(f"invalid {name} {value!r}: expected a number >= 0")
+        if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
+            raise ValueError("Nesterov momentum needs momentum > 0 and dampening = 0, got "
+                             f"momentum={group['momentum']}, dampening={group['dampening']}")
+
+    def _update(self, param, grad, state, group):
+        lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
+        weight_decay = group["weight_decay"]
+        xp = backend.array_module(param)
+        direction = grad
+        if weight_decay != 0:
+            # L2: the decay rides on the gradient (a new array: the caller's .grad stays untouched)
+            direction = grad + weight_decay * param
+        if momentum != 0:
+            buf = state.get("momentum_buffer")
+            if buf is None:
+                # the first step starts the velocity at the gradient itself, not at (1 - dampening)·g
+                buf = state["momentum_buffer"] = xp.array(direction, copy=True)
+            else:
+                buf *= momentum
+                buf += direction if dampening == 0 else (1.0 - dampening) * direction
+            direction = direction + momentum * buf if group["nesterov"] else buf
+        step = self._buffer(param)
+        xp.multiply(direction, lr, out=step)
+        param -= step
