@@ -35,7 +35,6 @@ def in_blocks(fn, *arrays):
 def gelu_forward(x, approximate):
     """(saved for backward, y = x Phi). exact: saved = Phi = 0.5 (1 + erf(x / sqrt 2));
     tanh: saved = tanh u, u = sqrt(2/pi) (x + 0.044715 x^3), and Phi = 0.5 (1 + tanh u)."""
-    # BEGIN SOLUTION t2.4 GELU forward
     xp = backend.array_module(x)
     t = x.dtype.type  # constants in the input's dtype, so float32 stays float32
     if approximate == "tanh":
@@ -45,13 +44,12 @@ def gelu_forward(x, approximate):
         return th, x * cdf
     cdf = normal_cdf(x)  # Phi(x), kept for backward
     return cdf, x * cdf
-    # END SOLUTION
 
 
 def gelu_backward(x, saved, dy, approximate):
     """exact: dx = dy (Phi + x phi(x));
     tanh: dx = dy (0.5 (1 + tanh u) + 0.5 x (1 - tanh^2 u) sqrt(2/pi) (1 + 3 * 0.044715 x^2))."""
-    # BEGIN SOLUTION t2.4 GELU backward
+    # BEGIN SOLUTION t2.4 GELU backward, exact and tanh forms
     xp = backend.array_module(x)
     t = x.dtype.type
     if approximate == "tanh":

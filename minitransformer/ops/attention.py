@@ -53,7 +53,6 @@ class ScaledDotProductAttention(Function):
         return p @ v  # (B, H, Tq, dv)
 
     def backward(self, grad):
-        # BEGIN SOLUTION t2.5 attention backward
         xp = backend.array_module(grad)
         need_q, need_k, need_v = (t.requires_grad for t in self.inputs)
         dv = self.p_used.swapaxes(-1, -2) @ grad if need_v else None  # (B, H, Tk, dv)
@@ -67,7 +66,6 @@ class ScaledDotProductAttention(Function):
         dq = ds @ self.k if need_q else None  # (B, H, Tq, d)
         dk = ds.swapaxes(-1, -2) @ self.q if need_k else None  # (B, H, Tk, d)
         return dq, dk, dv
-        # END SOLUTION
 
     @classmethod
     def apply(cls, q, k, v, mask=None, dropout_p=0.0):

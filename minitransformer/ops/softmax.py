@@ -9,18 +9,16 @@ from ..autograd import Function
 
 def softmax_forward(x, axis):
     """y = exp(x - max x) / sum exp(x - max x); subtracting the max keeps exp from overflowing."""
-    # BEGIN SOLUTION t2.1 softmax forward
     xp = backend.array_module(x)
     y = x - x.max(axis=axis, keepdims=True)  # a new array, so everything below may work in place
     xp.exp(y, out=y)
     y /= y.sum(axis=axis, keepdims=True)
     return y
-    # END SOLUTION
 
 
 def softmax_backward(y, dy, axis):
     """dx = y * (dy - sum(dy * y)): the Jacobian diag(y) - y yᵀ applied to dy without building it."""
-    # BEGIN SOLUTION t2.1 softmax backward
+    # BEGIN SOLUTION t2.1 softmax backward: dx = y * (dy - sum(dy * y))
     dx = dy * y
     dx -= y * dx.sum(axis=axis, keepdims=True)  # y*dy - y*sum(dy*y), reusing the dy*y buffer
     return dx
@@ -41,12 +39,10 @@ class Softmax(Function):
 
 def log_softmax_forward(x, axis):
     """y = x - max x - log(sum exp(x - max x)): the log-sum-exp trick, finite for any finite x."""
-    # BEGIN SOLUTION t2.2 log-softmax forward
     xp = backend.array_module(x)
     y = x - x.max(axis=axis, keepdims=True)
     y -= xp.log(xp.exp(y).sum(axis=axis, keepdims=True))
     return y
-    # END SOLUTION
 
 
 class LogSoftmax(Function):
@@ -58,10 +54,8 @@ class LogSoftmax(Function):
         return self.y
 
     def backward(self, grad):
-        # BEGIN SOLUTION t2.2 log-softmax backward
         xp = backend.array_module(grad)
         dx = xp.exp(self.y)  # softmax(x), recovered from the saved output
         dx *= -grad.sum(axis=self.axis, keepdims=True)
         dx += grad
         return (dx,)
-        # END SOLUTION
