@@ -1,0 +1,238 @@
+"""Seeded generator of the shipped English sentiment corpus (negation, contrast, hedges, filler, typos).
+
+Regenerate the committed files with `python -m minitransformer.data.corpus --out data`.
+
+Every sentence is built from a label down: the label fixes the polarity of the deciding clause, each clause
+flips a fair coin for negation and picks its sentiment word to match, and contrast sentences add a conceded
+clause of the opposite polarity. So every sentiment word, negator and connective is equally likely under
+both labels and only word order and scope (what "not" applies to, which side of "but" a clause is on)
+decide the label, which is what defeats a bag-of-words model.
+"""
+import argparse
+import os
+import random
+import re
+
+from . import lexicon as L
+
+LABEL_NAMES = ["negative", "positive"]            # label id = index; polarity -1 / +1
+SPLIT_SIZES = {"train": 8000, "validation": 1000, "test": 1000}
+DEFAULT_SEED = 0
+TYPO_RATE = 0.03                                  # chance that one eligible word gets a one-character typo
+FILLER_RATE = 0.3                                 # chance that a sentence carries a neutral filler clause
+NEGATION_RATE = 0.3                               # below 1/2 so a small model can bootstrap (see README)
+
+# (shape name, weight): one clause, "A but B", "Although A, B", "B, although A", "A and B".
+SHAPES = [("single", 0.28), ("but", 0.22), ("although_first", 0.13), ("although_last", 0.13),
+          ("agree", 0.14), ("single_filler", 0.10)]
+
+
+def _pick(rng, polarity, positive, negative):
+    """A random item from the positive list for polarity +1, from the negative list for -1."""
+    return rng.choice(positive if polarity > 0 else negative)
+
+
+def _article(word):
+    """'a' or 'an' for the word that follows."""
+    return "an" if word[0] in "aeiou" else "a"
+
+
+def _intensify(rng, adjective, attributive=False):
+    """Sometimes put an intensifier or hedge in front: it changes strength, never the sign."""
+    if rng.random() >= 0.35:
+        return adjective
+    # "a quite bad film" / "a a bit bad film" are not English: those hedges only go after a verb.
+    choices = [w for w in L.INTENSIFIERS if not (attributive and w in ("quite", "a bit", "a little"))]
+    return f"{rng.choice(choices)} {adjective}"
+
+
+def _plural(subject, verb_phrase):
+    """Make 'was'/'is' agree with a plural subject ('the visuals were')."""
+    if subject not in L.PLURAL_SUBJECTS:
+        return verb_phrase
+    swap = {"was": "were", "is": "are", "wasn't": "weren't", "isn't": "aren't"}
+    return " ".join(swap.get(w, w) for w in verb_phrase.split())
+
+
+def _copular(rng, polarity):
+    """'the plot was (not) (very) dull': negation flips the adjective's polarity."""
+    subject = rng.choice(L.SUBJECTS)
+    plain, negated = rng.choice(L.COPULAS)
+    negate = rng.random() < NEGATION_RATE
+    adjective = _pick(rng, -polarity if negate else polarity, L.POSITIVE_ADJECTIVES, L.NEGATIVE_ADJECTIVES)
+    return f"{subject} {_plural(subject, negated if negate else plain)} {_intensify(rng, adjective)}"
+
+
+def _reviewer_verb(rng, polarity):
+    """'I (did not) enjoy(ed) the ending'."""
+    who = rng.choice(["I", "I", "we", "my friend and I"])
+    negate = rng.random() < NEGATION_RATE
+    past, base = _pick(rng, -polarity if negate else polarity, L.POSITIVE_VERBS, L.NEGATIVE_VERBS)
+    if negate:
+        verb = rng.choice([f"did not {base}", f"didn't {base}", f"never {past}", f"did not really {base}"])
+    else:
+        verb = rng.choice([past, past, f"really {past}", f"honestly {past}"])
+    return f"{who} {verb} {rng.choice(L.OBJECTS)}"
+
+
+def _it_was_a(rng, polarity):
+    """'it was (not) a (very) bad film'."""
+    negate = rng.random() < NEGATION_RATE
+    plain, negated = rng.choice([("it was", ["it was not", "it wasn't", "it was never"]),
+                                 ("this is", ["this is not", "this isn't"]),
+                                 ("overall it was", ["overall it was not", "overall it wasn't"])])
+    lead = rng.choice(negated) if negate else plain
+    adjective = _pick(rng, -polarity if negate else polarity, L.POSITIVE_ADJECTIVES, L.NEGATIVE_ADJECTIVES)
+    phrase = _intensify(rng, adjective, attributive=True)
+    return f"{lead} {_article(phrase)} {phrase} {rng.choice(L.HEAD_NOUNS)}"
+
+
+def _call_it(rng, polarity):
+    """'I would (not) call it (very) great'."""
+    negate = rng.random() < NEGATION_RATE
+    who = rng.choice(["I would not", "I wouldn't", "I would never", "nobody would"]) if negate \
+        else rng.choice(["I would", "I would honestly", "most people would"])
+    target = rng.choice(["it", "it", "the ending", "the plot", "the service", "this one"])
+    adjective = _pick(rng, -polarity if negate else polarity, L.POSITIVE_ADJECTIVES, L.NEGATIVE_ADJECTIVES)
+    return f"{who} call {target} {_intensify(rng, adjective)}"
+
+
+def _would_act(rng, polarity):
+    """'I would (never) recommend it to a friend' / 'I would (not) ask for my money back'."""
+    negate = rng.random() < NEGATION_RATE
+    who = rng.choice(["I would not", "I wouldn't", "I would never", "I will never"]) if negate \
+        else rng.choice(["I would", "I would definitely", "I will"])
+    action = _pick(rng, -polarity if negate else polarity, L.POSITIVE_ACTIONS, L.NEGATIVE_ACTIONS)
+    return f"{who} {action}"
+
+
+def _effect(rng, polarity):
+    """'the ending (did not) let me down'."""
+    negate = rng.random() < NEGATION_RATE
+    past, base = _pick(rng, -polarity if negate else polarity, L.POSITIVE_EFFECTS, L.NEGATIVE_EFFECTS)
+    verb = rng.choice([f"did not {base}", f"didn't {base}", f"never {past}"]) if negate else past
+    return f"{rng.choice(L.SUBJECTS)} {verb}"
+
+
+CLAUSES = [(_copular, 0.34), (_reviewer_verb, 0.15), (_it_was_a, 0.15), (_call_it, 0.1), (_would_act, 0.1),
+           (_effect, 0.16)]
+
+
+def clause(rng, polarity):
+    """One clause whose meaning has the given polarity (+1 positive, -1 negative)."""
+    make = rng.choices([c for c, _ in CLAUSES], weights=[w for _, w in CLAUSES])[0]
+    return make(rng, polarity)
+
+
+def filler(rng):
+    """A neutral clause about when, where or with whom: no sentiment either way."""
+    template = rng.choice(L.FILLER_TEMPLATES)
+    return re.sub(r"\{(\w+)\}", lambda m: rng.choice(L.FILLER_SLOTS[m.group(1)]), template)
+
+
+def _two_clauses(rng, polarity_a, polarity_b):
+    """Two clauses with different leading words, so a contrast never talks about the same thing twice."""
+    a = clause(rng, polarity_a)
+    b = clause(rng, polarity_b)
+    while b.split()[:2] == a.split()[:2]:
+        b = clause(rng, polarity_b)
+    return a, b
+
+
+def _typo(rng, word):
+    """One character-level slip: swap two neighbours, drop, double or replace a letter."""
+    i = rng.randrange(1, len(word) - 1)           # keep the first and last letter, as people mostly do
+    kind = rng.choice(["swap", "drop", "double", "replace"])
+    if kind == "swap":
+        out = word[:i] + word[i + 1] + word[i] + word[i + 2:]
+    elif kind == "drop":
+        out = word[:i] + word[i + 1:]
+    elif kind == "double":
+        out = word[:i] + word[i] + word[i:]
+    else:
+        out = word[:i] + rng.choice("aeioustnrl") + word[i + 1:]
+    return out if out != word else word[:i] + word[i + 1:]
+
+
+def add_typos(rng, text, rate=TYPO_RATE):
+    """Misspell a few content words; negators and connectives stay intact so the label keeps its meaning."""
+    def maybe(match):
+        word = match.group(0)
+        if len(word) < 4 or word.lower() in L.PROTECTED or rng.random() >= rate:
+            return word
+        return _typo(rng, word)
+    return re.sub(r"[A-Za-z]+", maybe, text)
+
+
+def sentence(rng, label):
+    """One review sentence for label id 0 (negative) or 1 (positive); returns (text, shape name)."""
+    y = 1 if label == 1 else -1
+    shape = rng.choices([s for s, _ in SHAPES], weights=[w for _, w in SHAPES])[0]
+    if shape in ("single", "single_filler"):
+        text = clause(rng, y)
+    elif shape == "agree":
+        a, b = _two_clauses(rng, y, y)
+        text = rng.choice(L.AGREE_TEMPLATES).format(a=a, b=b)
+    else:                                         # contrast: {a} is conceded (-y), {b} decides (y)
+        templates = {"but": L.BUT_TEMPLATES, "although_first": L.ALTHOUGH_FIRST_TEMPLATES,
+                     "although_last": L.ALTHOUGH_LAST_TEMPLATES}[shape]
+        a, b = _two_clauses(rng, -y, y)
+        text = rng.choice(templates).format(a=a, b=b)
+    if shape == "single_filler" or rng.random() < FILLER_RATE:
+        extra = filler(rng)
+        text = rng.choice([f"{extra}, and {text}", f"{extra}. {text[0].upper()}{text[1:]}",
+                           f"{text}. {extra[0].upper()}{extra[1:]}", f"{text} - {extra}"])
+    text = add_typos(rng, text)
+    end = "!" if rng.random() < 0.1 else "."
+    return text[0].upper() + text[1:] + end, shape
+
+
+def generate(seed=DEFAULT_SEED, sizes=None):
+    """{split: [(text, label_id, shape), ...]} with exactly balanced labels and no sentence in two splits."""
+    sizes = dict(SPLIT_SIZES if sizes is None else sizes)
+    rng = random.Random(seed)                     # stdlib Random: its stream is stable across Python versions
+    seen = set()
+    splits = {}
+    for name, n in sizes.items():
+        labels = [1] * (n // 2) + [0] * (n - n // 2)
+        rng.shuffle(labels)
+        rows = []
+        for label in labels:
+            text, shape = sentence(rng, label)
+            while text.lower() in seen:           # duplicates would leak between train and test
+                text, shape = sentence(rng, label)
+            seen.add(text.lower())
+            rows.append((text, label, shape))
+        splits[name] = rows
+    return splits
+
+
+def write_splits(out_dir, seed=DEFAULT_SEED, sizes=None):
+    """Write <split>.tsv files (header 'sentence\\tlabel'); returns {split: path}."""
+    os.makedirs(out_dir, exist_ok=True)
+    paths = {}
+    for name, rows in generate(seed, sizes).items():
+        path = os.path.join(out_dir, f"{name}.tsv")
+        with open(path, "w", encoding="utf-8", newline="\n") as f:   # "\n" on every OS: byte-identical
+            f.write("sentence\tlabel\n")
+            for text, label, _ in rows:
+                f.write(f"{text}\t{LABEL_NAMES[label]}\n")
+        paths[name] = path
+    return paths
+
+
+def main(argv=None):
+    """Command line: python -m minitransformer.data.corpus --out data [--seed 0] [--train N ...]."""
+    parser = argparse.ArgumentParser(description="Generate the minitransformer sentiment corpus (TSV splits).")
+    parser.add_argument("--out", default="data", help="output directory (default: data)")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default: {DEFAULT_SEED})")
+    for name, n in SPLIT_SIZES.items():
+        parser.add_argument(f"--{name}", type=int, default=n, help=f"sentences in {name}.tsv (default: {n})")
+    args = parser.parse_args(argv)
+    sizes = {name: getattr(args, name) for name in SPLIT_SIZES}
+    for name, path in write_splits(args.out, args.seed, sizes).items():
+        print(f"wrote {sizes[name]:>5} sentences to {path}")
+
+
+if __name__ == "__main__":
+    main()
