@@ -11,7 +11,7 @@ def tensor(data, requires_grad=False, dtype=None, device="cpu"):
 
 def _filled(fill, shape, dtype, device, requires_grad):
     shape = shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
-    array = backend.asarray(0, dtype=dtype, device=device)
+    array = backend.asarray(0.0, dtype=dtype, device=device)  # 0.0, so the default is float32 like torch
     xp = backend.array_module(array)
     return Tensor(xp.full(tuple(shape), fill, dtype=array.dtype), requires_grad=requires_grad,
                   dtype=array.dtype, device=device)
