@@ -1,0 +1,83 @@
+"""Reference tier: the same steps as torch.optim.SGD / Adam / AdamW, torch's clip_grad_norm_, and the schedule
+functions of Hugging Face transformers (run with /opt/refvenv/bin/python -m pytest -m reference)."""
+import numpy as np
+import pytest
+
+import minitransformer as mt
+from minitransformer import optim
+
+torch = pytest.importorskip("torch")
+pytestmark = pytest.mark.reference
+
+SHAPES = [(6, 5), (5,)]
+CASES = [
+    ("SGD", dict(lr=0.1)),
+    ("SGD", dict(lr=0.05, momentum=0.9, dampening=0.1, weight_decay=0.01)),
+    ("SGD", dict(lr=0.05, momentum=0.9, nesterov=True, weight_decay=0.01)),
+    ("Adam", dict(lr=1e-2)),
+    ("Adam", dict(lr=1e-2, betas=(0.8, 0.99), weight_decay=0.1)),
+    ("AdamW", dict(lr=1e-2)),
+    ("AdamW", dict(lr=3e-2, eps=1e-6, weight_decay=0.5)),
+]
+
+
+def trajectories(name, hyper, steps, dtype):
+    rng = np.random.default_rng(0)
+    start = [rng.standard_normal(s).astype(dtype) for s in SHAPES]
+    grads = [[rng.standard_normal(s).astype(dtype) * scale for s, scale in zip(SHAPES, (1.0, 1e-3))]
+             for _ in range(steps)]
+    ours = [mt.tensor(w.copy(), requires_grad=True, dtype=dtype) for w in start]
+    theirs = [torch.tensor(w.copy(), requires_grad=True) for w in start]
+    opt = getattr(optim, name)(ours, **hyper)
+    ref = getattr(torch.optim, name)(theirs, foreach=False, **hyper)
+    for step_grads in grads:
+        for p, q, g in zip(ours, theirs, step_grads):
+            p.grad, q.grad = mt.tensor(g.copy(), dtype=dtype), torch.tensor(g.copy())
+        opt.step()
+        ref.step()
+    return [p.numpy() for p in ours], [q.detach().numpy() for q in theirs]
+
+
+@pytest.mark.parametrize("name, hyper", CASES)
+def test_float64_steps_match_torch(name, hyper):
+    ours, theirs = trajectories(name, hyper, 6, np.float64)
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("name, hyper", CASES)
+def test_float32_steps_match_torch(name, hyper):
+    ours, theirs = trajectories(name, hyper, 6, np.float32)
+    for a, b in zip(ours, theirs):
+        assert a.dtype == np.float32
+        np.testing.assert_allclose(a, b, rtol=2e-6, atol=1e-6)
+
+
+def test_clip_grad_norm_matches_torch():
+    rng = np.random.default_rng(1)
+    grads = [rng.standard_normal(s).astype(np.float32) * 3 for s in SHAPES]
+    ours = [mt.tensor(np.zeros(s), requires_grad=True) for s in SHAPES]
+    theirs = [torch.zeros(s, requires_grad=True) for s in SHAPES]
+    for p, q, g in zip(ours, theirs, grads):
+        p.grad, q.grad = mt.tensor(g.copy()), torch.tensor(g.copy())
+    norm = optim.clip_grad_norm(ours, 1.0)
+    ref = torch.nn.utils.clip_grad_norm_(theirs, 1.0)
+    assert norm == pytest.approx(ref.item(), rel=1e-6)
+    for p, q in zip(ours, theirs):
+        np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("kind, args", [("linear", (3, 10)), ("linear", (0, 4)), ("cosine", (3, 10)),
+                                        ("cosine", (2, 9, 1.5)), ("constant", (4,))])
+def test_schedules_match_transformers(kind, args):
+    transformers = pytest.importorskip("transformers")
+    ours_fn = getattr(optim, f"get_{kind}_schedule_with_warmup")
+    ref_fn = getattr(transformers, f"get_{kind}_schedule_with_warmup")
+    ours_opt = optim.SGD([{"params": [mt.tensor([1.0], requires_grad=True)], "lr": lr} for lr in (0.1, 0.03)])
+    ref_opt = torch.optim.SGD([{"params": [torch.zeros(1, requires_grad=True)], "lr": lr} for lr in (0.1, 0.03)])
+    ours, ref = ours_fn(ours_opt, *args), ref_fn(ref_opt, *args)
+    for _ in range(14):
+        assert ours.get_last_lr() == pytest.approx(ref.get_last_lr(), rel=1e-12, abs=1e-15)
+        ref_opt.step()  # torch warns when the schedule steps before the optimizer
+        ours.step()
+        ref.step()
