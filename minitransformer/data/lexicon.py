@@ -74,8 +74,8 @@ NEGATIVE_ACTIONS = ["ask for my money back", "avoid it", "warn my friends about 
 # {a} as the conceded one, which comes first ("Although a, b") or last ("b, although a"). {b} always decides.
 BUT_TEMPLATES = ["{a}, but {b}", "{a}, yet {b}", "{a}; however, {b}", "{a}, but in the end {b}",
                  "{a}. Still, {b}", "{a}, but honestly {b}", "{a}. That said, {b}", "{a}, but overall {b}"]
-ALTHOUGH_FIRST_TEMPLATES = ["Although {a}, {b}", "Though {a}, {b}", "Even though {a}, {b}",
-                            "While {a}, {b}", "Despite the fact that {a}, {b}", "Even if {a}, {b}"]
+ALTHOUGH_FIRST_TEMPLATES = ["although {a}, {b}", "though {a}, {b}", "even though {a}, {b}",
+                            "while {a}, {b}", "despite the fact that {a}, {b}", "even if {a}, {b}"]
 ALTHOUGH_LAST_TEMPLATES = ["{b}, although {a}", "{b}, even though {a}", "{b}, though {a}",
                            "{b} even if {a}", "{b}, despite the fact that {a}", "{b}, although honestly {a}"]
 # Agreement: both clauses carry the label's polarity, so connectives alone never reveal it.
