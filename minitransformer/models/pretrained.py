@@ -1,0 +1,111 @@
+"""Hugging Face checkpoint directories: `config.json` + `model.safetensors` in, the same out.
+
+Loading is a name-for-name copy, because our parameter names are Hugging Face's. What we forgive, as Hugging
+Face does: LayerNorm parameters called `gamma`/`beta` (TF-era checkpoints), a missing or extra `bert.` prefix
+(a bare BertModel checkpoint into a model with a head, or the reverse), the int64 `position_ids` buffer, and the
+MLM decoder's tied names (`cls.predictions.decoder.weight` is the word embedding matrix). What we report, as
+Hugging Face does: missing keys (left at their fresh N(0, initializer_range) init — a new head is meant to be
+trained) and unexpected keys (ignored), with a warning naming them. A shape mismatch is an error naming the key.
+"""
+import os
+import warnings
+
+import numpy as np
+
+from .. import backend
+from ..io.safetensors import load_checkpoint_dir, save_file
+
+WEIGHTS_NAME = "model.safetensors"
+IGNORED_SUFFIXES = ("position_ids",)  # buffers some checkpoints carry; we compute positions instead
+TIED_ALIASES = {"cls.predictions.decoder.weight": None,  # = bert.embeddings.word_embeddings.weight (tied)
+                "cls.predictions.decoder.bias": "cls.predictions.bias"}
+
+
+def rename_key(key):
+    """TF-era LayerNorm names -> PyTorch's: `LayerNorm.gamma` -> `LayerNorm.weight`, `beta` -> `bias`."""
+    if key.endswith(".gamma"):
+        return key[:-len("gamma")] + "weight"
+    if key.endswith(".beta"):
+        return key[:-len("beta")] + "bias"
+    return key
+
+
+def normalize_keys(tensors, expected, prefix="bert"):
+    """Checkpoint dict -> dict keyed like the model's state_dict (`expected`): renames, prefix fix, tied aliases."""
+    tensors = {rename_key(k): v for k, v in tensors.items() if not k.endswith(IGNORED_SUFFIXES)}
+    model_has_prefix = any(k.startswith(prefix + ".") for k in expected)
+    ckpt_has_prefix = any(k.startswith(prefix + ".") for k in tensors)
+    if model_has_prefix and not ckpt_has_prefix:
+        # A bare BertModel checkpoint (embeddings.*, encoder.*, pooler.*) into a model with a head.
+        tensors = {(k if k.split(".")[0] in ("cls", "classifier") else f"{prefix}.{k}"): v for k, v in tensors.items()}
+    elif ckpt_has_prefix and not model_has_prefix:
+        # A checkpoint with a head into a bare BertModel: keep the body, the head's keys become unexpected.
+        tensors = {k[len(prefix) + 1:] if k.startswith(prefix + ".") else k: v for k, v in tensors.items()}
+    for alias, target in TIED_ALIASES.items():
+        if alias in tensors and alias not in expected:
+            value = tensors.pop(alias)
+            if target is not None and target in expected and target not in tensors:
+                tensors[target] = value
+    return tensors
+
+
+def load_weights(model, tensors, source="the checkpoint", ignore_mismatched_sizes=False):
+    """Copy `tensors` into model's parameters by name; returns {missing_keys, unexpected_keys, mismatched_keys}
+    and warns about each kind, like Hugging Face. A shape mismatch is an error unless ignore_mismatched_sizes
+    (then that parameter keeps its fresh init: e.g. a 3-label classifier checkpoint fine-tuned for 5 labels)."""
+    params = dict(model.named_parameters())
+    tensors = normalize_keys(tensors, params.keys(), prefix=getattr(model, "base_model_prefix", "bert"))
+    missing = sorted(k for k in params if k not in tensors)
+    unexpected = sorted(k for k in tensors if k not in params)
+    mismatched = sorted((k, tuple(v.shape), tuple(params[k].shape)) for k, v in tensors.items()
+                        if k in params and tuple(v.shape) != tuple(params[k].shape))
+    if mismatched and not ignore_mismatched_sizes:
+        lines = "; ".join(f"{k} has shape {a}, the model expects {b}" for k, a, b in mismatched)
+        raise ValueError(f"{source}: {lines}. Is config.json the one that goes with these weights? (To start "
+                         "these parameters afresh instead, pass ignore_mismatched_sizes=True.)")
+    skip = {k for k, _, _ in mismatched}
+    for name, value in tensors.items():
+        if name in params and name not in skip:
+            p = params[name]
+            # The model's dtype wins (float16/bfloat16 checkpoints become float32); copy, so no mmap stays alive.
+            p.data = backend.asarray(np.array(value, dtype=p.dtype), device=p.device)
+    name = type(model).__name__
+    if unexpected:
+        warnings.warn(f"Some weights of {source} were not used when initializing {name}: {unexpected}. This is "
+                      "expected when the checkpoint was trained for another task (e.g. masked LM weights into a "
+                      "sequence classifier).", stacklevel=3)
+    fresh = missing + [f"{k} (checkpoint {a}, model {b})" for k, a, b in mismatched]
+    if fresh:
+        warnings.warn(f"Some weights of {name} were not initialized from {source} and are newly initialized "
+                      f"(normal, std={model.config.initializer_range}): {fresh}. You should probably train this "
+                      "model on a down-stream task to use it for predictions.", stacklevel=3)
+    return {"missing_keys": missing, "unexpected_keys": unexpected, "mismatched_keys": mismatched}
+
+
+def from_pretrained(cls, directory, num_labels=None, device="cpu", output_loading_info=False,
+                    ignore_mismatched_sizes=False, **config_overrides):
+    """cls(config from directory/config.json) with weights from model.safetensors (or its sharded index)."""
+    from .bert_config import BertConfig
+    directory = os.fspath(directory)
+    config = BertConfig.from_pretrained(directory, **config_overrides)
+    if num_labels is not None:
+        config.num_labels = num_labels
+    model = cls(config)
+    info = load_weights(model, load_checkpoint_dir(directory), source=f"the model checkpoint at {directory}",
+                        ignore_mismatched_sizes=ignore_mismatched_sizes)
+    model = model.to(device)
+    model.eval()  # as Hugging Face: a loaded model starts in eval mode; call .train() to fine-tune
+    return (model, info) if output_loading_info else model
+
+
+def save_pretrained(model, directory):
+    """Write config.json + model.safetensors (float32, format "pt") that this package and transformers both load."""
+    os.makedirs(directory, exist_ok=True)
+    config = model.config
+    config.architectures = [type(model).__name__]
+    config.save_pretrained(directory)
+    tensors = {name: backend.to_numpy(p.data) for name, p in model.named_parameters()}
+    # transformers refuses a safetensors file without metadata format "pt" (or tf/flax/mlx).
+    save_file(tensors, os.path.join(directory, WEIGHTS_NAME), metadata={"format": "pt"})
+    return directory
+
