@@ -1,4 +1,4 @@
-"""state_dict / load_state_dict: 3 steps + save + fresh optimizer + load + 2 steps == 5 uninterrupted steps, bit for bit."""
+"""state_dict round trip: 3 steps, save, a fresh optimizer, load, 2 more == 5 uninterrupted steps, bit for bit."""
 import copy
 
 import numpy as np
