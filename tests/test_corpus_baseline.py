@@ -4,6 +4,7 @@ A bag-of-words logistic regression (unigram counts, NumPy, written here) stays f
 order-aware reading of the same sentences achieves. (The Transformer-vs-bag-of-words comparison lives
 with the training loop's tests.)
 """
+import collections
 import pathlib
 import re
 
@@ -53,10 +54,8 @@ def fit_logistic_regression(X, y, l2=1e-4, steps=300, lr=0.1):
 @pytest.fixture(scope="module")
 def bow():
     train_texts, y_train = read("train")
-    vocab = {}
-    for text in train_texts:
-        for w in tokens(text):
-            vocab.setdefault(w, len(vocab))
+    counts = collections.Counter(w for text in train_texts for w in tokens(text))
+    vocab = {w: i for i, w in enumerate(sorted(w for w, c in counts.items() if c >= 3))}   # typos mostly drop out
     w, b = fit_logistic_regression(bag_of_words(train_texts, vocab), y_train)
     return lambda texts: (bag_of_words(texts, vocab) @ w + b > 0).astype(np.float64)
 
