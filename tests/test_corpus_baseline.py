@@ -137,7 +137,8 @@ def test_word_order_determines_the_labels():
 @pytest.mark.parametrize("text, label", [
     ("The plot was not good.", 0), ("The plot was never boring.", 1), ("It was not a bad film.", 1),
     ("I would not call it great.", 0), ("The plot was dull, but the acting was superb.", 1),
-    ("Although the acting was superb, the plot was dull.", 0), ("The plot was dull, although the acting was superb.", 0),
+    ("Although the acting was superb, the plot was dull.", 0),
+    ("The plot was dull, although the acting was superb.", 0),
     ("I saw it on a Tuesday with my brother, and the ending was not very clever.", 0),
 ])
 def test_the_order_aware_reading_on_hand_written_sentences(text, label):

@@ -31,7 +31,8 @@ def test_regenerating_gives_the_committed_files_byte_for_byte(tmp_path):
     corpus.main(["--out", str(tmp_path)])                   # what `python -m minitransformer.data.corpus` runs
     for name in ("train", "validation", "test"):
         assert (tmp_path / f"{name}.tsv").read_bytes() == (DATA / f"{name}.tsv").read_bytes(), \
-            f"data/{name}.tsv differs from the generator's output: rerun python -m minitransformer.data.corpus --out data"
+            f"data/{name}.tsv differs from the generator's output: " \
+            "rerun python -m minitransformer.data.corpus --out data"
 
 
 def test_another_seed_gives_another_corpus():

@@ -86,7 +86,8 @@ def test_max_length_truncates_and_padding_to_max_length_is_trimmed():
     ds = make_dataset()
     lengths = [len(t.split()) for t in ds.texts[:4]]
     batch = next(iter(DataLoader(ds, tokenizer_for(ds), batch_size=4, max_length=3)))
-    assert batch["input_ids"].shape == (4, 3) and batch["attention_mask"].sum(1).tolist() == [min(n, 3) for n in lengths]
+    assert batch["input_ids"].shape == (4, 3)
+    assert batch["attention_mask"].sum(1).tolist() == [min(n, 3) for n in lengths]
     # A tokenizer that pads every row to max_length: the loader cuts the batch back to its longest text.
     batch = next(iter(DataLoader(ds, tokenizer_for(ds, pad_to_max_length=True), batch_size=4, max_length=50)))
     assert batch["input_ids"].shape == (4, max(lengths)) and max(lengths) < 50
