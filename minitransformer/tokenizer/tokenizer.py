@@ -1,0 +1,245 @@
+"""WordPieceTokenizer: BERT's tokenizer (basic tokens -> WordPiece ids) with Hugging Face's calling conventions."""
+import re
+
+from . import pretrained
+from .basic import BasicTokenizer, SPLIT_MISMATCH_RE, WORD_RE
+from .encoding import (PADDING, TRUNCATION, check_option, pad_batch, to_batch_encoding, truncate_pair,
+                       with_special_tokens)
+from .offsets import word_piece_spans
+from .wordpiece import wordpiece_split
+
+SPECIAL_ROLES = ("unk_token", "sep_token", "pad_token", "cls_token", "mask_token")
+_CLEANUPS = ((" .", "."), (" ?", "?"), (" !", "!"), (" ,", ","), (" ' ", "'"), (" n't", "n't"), (" 'm", "'m"),
+             (" 's", "'s"), (" 've", "'ve"), (" 're", "'re"))
+
+
+class WordPieceTokenizer:
+    """Text -> ids exactly as Hugging Face's BertTokenizer, with every separator-free word's ids cached."""
+
+    def __init__(self, vocab, do_lower_case=True, strip_accents=None, tokenize_chinese_chars=True,
+                 unk_token="[UNK]", sep_token="[SEP]", pad_token="[PAD]", cls_token="[CLS]", mask_token="[MASK]",
+                 model_max_length=512, max_input_chars_per_word=100, never_split=None, source="vocabulary",
+                 cache_size=1_000_000):
+        self.vocab = dict(vocab)
+        self.ids_to_tokens = {i: t for t, i in self.vocab.items()}
+        self.basic = BasicTokenizer(do_lower_case, strip_accents, tokenize_chinese_chars, never_split)
+        self.unk_token, self.sep_token, self.pad_token = unk_token, sep_token, pad_token
+        self.cls_token, self.mask_token = cls_token, mask_token
+        required = {"unk_token": unk_token, "sep_token": sep_token, "pad_token": pad_token, "cls_token": cls_token}
+        missing = [f"{role}={tok!r}" for role, tok in required.items() if tok not in self.vocab]
+        if missing:
+            raise ValueError(f"{source} lacks special tokens the tokenizer needs: {', '.join(missing)} (pass the "
+                             "names your vocabulary uses, e.g. unk_token='<unk>', or add them to the vocabulary)")
+        if mask_token is not None and mask_token not in self.vocab:
+            self.mask_token = None  # [MASK] is only needed for masked-LM pretraining
+        self.unk_token_id, self.sep_token_id = self.vocab[unk_token], self.vocab[sep_token]
+        self.pad_token_id, self.cls_token_id = self.vocab[pad_token], self.vocab[cls_token]
+        self.mask_token_id = self.vocab.get(self.mask_token)
+        self.model_max_length = model_max_length
+        self.max_input_chars_per_word = max_input_chars_per_word
+        self._max_piece = max(map(len, self.vocab))
+        self.all_special_tokens = [t for t in (unk_token, sep_token, pad_token, cls_token, self.mask_token) if t]
+        self.all_special_ids = [self.vocab[t] for t in self.all_special_tokens]
+        # Special tokens typed in the text stay whole (HF's added-token trie): longest name first, case-sensitive.
+        names = sorted(set(self.all_special_tokens), key=len, reverse=True)
+        self._special_re = re.compile("(" + "|".join(map(re.escape, names)) + ")")
+        self._cache, self._cache_size = {}, cache_size
+        self.merges = []  # filled by train(): the merges in the order they were made
+
+    # ----- construction and files (see pretrained.py) -----
+    from_vocab_file = classmethod(pretrained.from_vocab_file)
+    from_pretrained = classmethod(pretrained.from_pretrained)
+    save = pretrained.save
+
+    @classmethod
+    def train(cls, texts, vocab_size=8000, min_frequency=2, limit_alphabet=1000, special_tokens=None,
+              algorithm="likelihood", do_lower_case=True, strip_accents=None, show_progress=None):
+        """Learn a vocabulary from an iterable of texts (see trainer.train_vocab; default 'likelihood')."""
+        from .trainer import train_vocab
+        basic = BasicTokenizer(do_lower_case, strip_accents)
+        result = train_vocab(texts, basic, vocab_size=vocab_size, min_frequency=min_frequency,
+                             limit_alphabet=limit_alphabet, special_tokens=special_tokens, algorithm=algorithm,
+                             show_progress=show_progress)
+        specials = dict(zip(("pad_token", "unk_token", "cls_token", "sep_token", "mask_token"), result.special_tokens))
+        tok = cls(result.vocab, do_lower_case=do_lower_case, strip_accents=strip_accents, source="trained vocabulary",
+                  **specials)
+        tok.merges = result.merges
+        return tok
+
+    # ----- vocabulary -----
+    @property
+    def vocab_size(self):
+        return len(self.vocab)
+
+    def __len__(self):
+        return len(self.vocab)
+
+    def get_vocab(self):
+        return dict(self.vocab)
+
+    def convert_tokens_to_ids(self, tokens):
+        """Token (or list of tokens) -> id(s); a token not in the vocabulary gives the [UNK] id."""
+        if isinstance(tokens, str):
+            return self.vocab.get(tokens, self.unk_token_id)
+        return [self.vocab.get(t, self.unk_token_id) for t in tokens]
+
+    def convert_ids_to_tokens(self, ids, skip_special_tokens=False):
+        """Id (or list of ids) -> token(s); an id outside the vocabulary gives [UNK], as in HF."""
+        if isinstance(ids, int) or hasattr(ids, "ndim") and ids.ndim == 0:
+            return self.ids_to_tokens.get(int(ids), self.unk_token)
+        special = set(self.all_special_ids) if skip_special_tokens else ()
+        return [self.ids_to_tokens.get(i, self.unk_token) for i in map(int, ids) if i not in special]
+
+    # ----- text -> tokens / ids -----
+    def tokenize(self, text):
+        """Text -> WordPiece tokens (special tokens typed in the text are kept whole)."""
+        return [self.ids_to_tokens[i] for i in self._text_ids(self._check_text(text, None))]
+
+    def encode(self, text, text_pair=None, add_special_tokens=True, truncation=None, max_length=None):
+        """Text (and optional pair) -> one list of ids, with [CLS]/[SEP] unless add_special_tokens=False."""
+        return self(text, text_pair, add_special_tokens=add_special_tokens, truncation=truncation,
+                    max_length=max_length)["input_ids"]
+
+    def _check_text(self, text, position, what="text"):
+        if not isinstance(text, str):
+            where = f"{what}[{position}]" if position is not None else what
+            raise TypeError(f"{where} must be a str, got {type(text).__name__}: {text!r:.60}")
+        return text
+
+    def _word_pieces(self, word):
+        """WordPiece pieces of one separator-free word, grouped by basic token."""
+        never_split = self.basic.never_split
+        return [[token] if token in never_split else
+                wordpiece_split(token, self.vocab, self.unk_token, self.max_input_chars_per_word, self._max_piece)
+                for token in self.basic._tokenize_word_uncached(word)]
+
+    def _word_ids(self, word):
+        """Ids of one separator-free word (the cache-miss path), remembered for the next time the word appears."""
+        get, unk = self.vocab.get, self.unk_token_id
+        ids = [get(piece, unk) for pieces in self._word_pieces(word) for piece in pieces]
+        if len(self._cache) >= self._cache_size:
+            self._cache.clear()  # bounded memory; the frequent words come straight back
+        self._cache[word] = ids
+        return ids
+
+    def _plain_ids(self, text):
+        """Ids of text without special tokens: cut at separators, look each word up in the cache."""
+        words = text.split() if SPLIT_MISMATCH_RE.search(text) is None else WORD_RE.findall(text)
+        get, ids = self._cache.get, []
+        for word in words:
+            word_ids = get(word)
+            ids += word_ids if word_ids is not None else self._word_ids(word)
+        return ids
+
+    def _text_ids(self, text):
+        if self._special_re.search(text) is None:
+            return self._plain_ids(text)
+        ids = []
+        for i, part in enumerate(self._special_re.split(text)):
+            if i % 2:
+                ids.append(self.vocab[part])  # odd parts are the captured special tokens
+            elif part:
+                ids += self._plain_ids(part)
+        return ids
+
+    def _text_ids_and_offsets(self, text):
+        """Ids plus (start, end) character spans into ``text`` for every token (the slower path, for NER)."""
+        ids, spans, pos = [], [], 0
+        for i, part in enumerate(self._special_re.split(text)):
+            if i % 2:  # a special token typed in the text spans its own characters
+                ids.append(self.vocab[part])
+                spans.append((pos, pos + len(part)))
+            else:
+                for m in WORD_RE.finditer(part):
+                    word, base = m.group(), pos + m.start()
+                    pieces = self._word_pieces(word)
+                    tokens = self.basic._tokenize_word_uncached(word)
+                    ids += [self.vocab.get(p, self.unk_token_id) for ps in pieces for p in ps]
+                    spans += [(base + s, base + e)
+                              for s, e in word_piece_spans(word, self.basic, tokens, pieces, self.unk_token)]
+            pos += len(part)
+        return ids, spans
+
+    # ----- the Hugging Face-style call -----
+    def __call__(self, text, text_pair=None, padding=False, truncation=None, max_length=None, return_tensors=None,
+                 add_special_tokens=True, return_token_type_ids=True, return_attention_mask=True,
+                 return_offsets_mapping=False):
+        """Encode a text, a pair, or a batch of them into input_ids / token_type_ids / attention_mask (HF semantics)."""
+        texts, pairs, single = self._as_batch(text, text_pair)
+        padding = check_option(padding, PADDING, "padding")
+        if truncation is None:  # HF: max_length alone (without padding) means truncate longest_first
+            truncation = max_length is not None and padding is None
+        truncation = check_option(truncation, TRUNCATION, "truncation")
+        if (truncation or padding == "max_length") and max_length is None:
+            max_length = self.model_max_length
+        num_special = (3 if pairs is not None else 2) if add_special_tokens else 0
+        if truncation and max_length < num_special:
+            raise ValueError(f"max_length={max_length} is smaller than the {num_special} special tokens "
+                             f"{'[CLS] A [SEP] B [SEP]' if pairs is not None else '[CLS] A [SEP]'} need")
+        encode = self._text_ids_and_offsets if return_offsets_mapping else (lambda t: (self._text_ids(t), None))
+        rows = []
+        for i, t in enumerate(texts):
+            a, a_off = encode(t)
+            b, b_off = encode(pairs[i]) if pairs is not None else (None, None)
+            if truncation:
+                a, b = truncate_pair(a, b, max_length, truncation, num_special)
+            if add_special_tokens:
+                ids, types = with_special_tokens(a, b, self.cls_token_id, self.sep_token_id)
+            else:
+                ids, types = a + (b or []), [0] * len(a) + [1] * len(b or [])
+            row = {"input_ids": ids}
+            if return_token_type_ids:
+                row["token_type_ids"] = types
+            if return_attention_mask:
+                row["attention_mask"] = [1] * len(ids)
+            if return_offsets_mapping:
+                edge = [(0, 0)] if add_special_tokens else []
+                row["offset_mapping"] = edge + a_off[:len(a)] + edge + (b_off[:len(b)] + edge if b is not None else [])
+            rows.append(row)
+        if padding:
+            length = max_length if padding == "max_length" else max((len(r["input_ids"]) for r in rows), default=0)
+            pad_values = {"input_ids": self.pad_token_id, "token_type_ids": 0, "attention_mask": 0,
+                          "offset_mapping": (0, 0)}
+            rows = pad_batch(rows, pad_values, length)
+        return to_batch_encoding(rows, single, return_tensors)
+
+    def _as_batch(self, text, text_pair):
+        """(texts, pairs or None, single?) from the many shapes HF accepts, with a clear TypeError otherwise."""
+        if isinstance(text, str):
+            if text_pair is not None:
+                self._check_text(text_pair, None, "text_pair")
+                return [text], [text_pair], True
+            return [text], None, True
+        if not isinstance(text, (list, tuple)):
+            raise TypeError(f"text must be a str or a list of str, got {type(text).__name__}")
+        if text_pair is None and text and all(isinstance(t, (list, tuple)) and len(t) == 2 for t in text):
+            text, text_pair = [t[0] for t in text], [t[1] for t in text]  # a batch of (a, b) pairs
+        for i, t in enumerate(text):
+            self._check_text(t, i)
+        if text_pair is not None:
+            if not isinstance(text_pair, (list, tuple)) or len(text_pair) != len(text):
+                raise TypeError(f"text_pair must be a list of {len(text)} str to go with the batch of texts, "
+                                f"got {type(text_pair).__name__}")
+            for i, t in enumerate(text_pair):
+                self._check_text(t, i, "text_pair")
+        return list(text), (list(text_pair) if text_pair is not None else None), False
+
+    # ----- ids -> text -----
+    def decode(self, ids, skip_special_tokens=False, clean_up_tokenization_spaces=True):
+        """Join tokens with spaces, glue '##' pieces on, then HF's clean-up (' ,' -> ',', " n't" -> "n't")."""
+        if hasattr(ids, "ndim") and ids.ndim > 1 or (isinstance(ids, (list, tuple)) and ids
+                                                     and isinstance(ids[0], (list, tuple))):
+            raise ValueError("decode takes one sequence of ids; use batch_decode for a batch")
+        tokens = self.convert_ids_to_tokens([ids] if isinstance(ids, int) else ids, skip_special_tokens)
+        text = " ".join(tokens).replace(" ##", "").strip()
+        if clean_up_tokenization_spaces:
+            for old, new in _CLEANUPS:
+                text = text.replace(old, new)
+        return text
+
+    def batch_decode(self, batch, **kwargs):
+        return [self.decode(ids, **kwargs) for ids in batch]
+
+    def __repr__(self):
+        return (f"WordPieceTokenizer(vocab_size={self.vocab_size}, do_lower_case={self.basic.do_lower_case}, "
+                f"strip_accents={self.basic.strip_accents}, model_max_length={self.model_max_length})")
