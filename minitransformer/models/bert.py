@@ -12,7 +12,8 @@ import warnings
 
 from .. import backend
 from .. import functional as F
-from .. import nn
+from . import bert_modules as nn  # stand-in layers until mt.nn lands (then: from .. import nn)
+from ..creation import zeros
 from ..tensor import Tensor
 from . import pretrained
 from .bert_config import ACTIVATIONS, BertConfig
@@ -173,7 +174,7 @@ class BertLMPredictionHead(nn.Module):
     def __init__(self, config, word_embeddings):
         super().__init__()
         self.transform = BertPredictionHeadTransform(config)
-        self.bias = nn.Parameter(backend.asarray([0.0] * config.vocab_size))  # (V,)
+        self.bias = nn.Parameter(zeros(config.vocab_size))  # (V,)
         self._tied = [word_embeddings]  # a list: kept out of the module tree, so the weight is registered once
 
     def forward(self, h):
