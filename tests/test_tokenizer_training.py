@@ -28,6 +28,10 @@ def test_worked_example_bpe_merges_most_frequent_pairs_first():
     assert [m[3] for m in tok.merges] == [20, 16, 15, 12, 5, 5, 4]
 
 
+def test_default_algorithm_is_bpe():
+    assert WordPieceTokenizer.train(WORKED, vocab_size=100).merges[0][:3] == ("##u", "##g", "##ug")
+
+
 @pytest.mark.t5_2
 def test_likelihood_ties_go_to_the_smaller_id_pair():
     # after ##g+##s every remaining pair scores 1/36 or its equal; b (id 5) + ##u beats h + ##u and p + ##u

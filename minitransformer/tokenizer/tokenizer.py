@@ -53,8 +53,8 @@ class WordPieceTokenizer:
 
     @classmethod
     def train(cls, texts, vocab_size=8000, min_frequency=2, limit_alphabet=1000, special_tokens=None,
-              algorithm="likelihood", do_lower_case=True, strip_accents=None, show_progress=None):
-        """Learn a vocabulary from an iterable of texts (see trainer.train_vocab; default 'likelihood')."""
+              algorithm="bpe", do_lower_case=True, strip_accents=None, show_progress=None):
+        """Learn a vocabulary from an iterable of texts: algorithm 'bpe' (default, as HF tokenizers) or 'likelihood'."""
         from .trainer import train_vocab
         basic = BasicTokenizer(do_lower_case, strip_accents)
         result = train_vocab(texts, basic, vocab_size=vocab_size, min_frequency=min_frequency,

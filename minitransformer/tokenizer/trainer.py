@@ -2,12 +2,13 @@
 
 Two ways to pick "best" (REFERENCE.md):
 
-* ``"likelihood"`` (the default): score(a, b) = count(ab) / (count(a) * count(b)), the criterion the WordPiece
-  papers and the Hugging Face course teach. It prefers pairs whose parts are rarely seen apart, so it learns
-  whole morphemes rather than frequent letter pairs; it is the default because it is what "WordPiece" means
-  and what the lesson explains.
-* ``"bpe"``: score = count(ab), what the Hugging Face ``tokenizers`` WordPieceTrainer actually does (BPE with a
-  '##' prefix); choose it to reproduce a vocabulary trained with that library.
+* ``"bpe"`` (the default): score = count(ab), what the Hugging Face ``tokenizers`` WordPieceTrainer does (BPE
+  with a '##' prefix). Default because it reproduces vocabularies trained with that library, and because it
+  compresses better: on the shipped corpus a 300-token vocabulary gives ~27 tokens per sentence against ~50 for
+  likelihood (lessons/05_wordpiece.py measures it), and frequent words become whole tokens early.
+* ``"likelihood"``: score(a, b) = count(ab) / (count(a) * count(b)), the criterion the Hugging Face course
+  teaches for WordPiece. It prefers pairs whose parts are rarely seen apart (q+u before t+h), so it learns
+  tight letter groups and rare morphemes first and whole frequent words only late.
 
 Both: ties go to the smaller (left id, right id) pair, a pair must occur at least ``min_frequency`` times, special
 tokens come first, then the ``limit_alphabet`` most frequent characters (by code point), then the '##' characters,
@@ -79,7 +80,7 @@ def _check_args(vocab_size, min_frequency, limit_alphabet, algorithm, special_to
 
 
 def train_vocab(texts, basic, vocab_size=8000, min_frequency=2, limit_alphabet=1000, special_tokens=None,
-                algorithm="likelihood", show_progress=None):
+                algorithm="bpe", show_progress=None):
     """Learn a vocabulary of at most ``vocab_size`` tokens from ``texts`` (see the module docstring for the rules)."""
     special_tokens = tuple(special_tokens or DEFAULT_SPECIAL_TOKENS)
     _check_args(vocab_size, min_frequency, limit_alphabet, algorithm, special_tokens)
