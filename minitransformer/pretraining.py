@@ -1,0 +1,167 @@
+"""Masked-language-model pretraining of a BERT on unlabeled text, and the bridge to fine-tuning.
+
+    texts = read_texts(["data/train.tsv"])                    # sentences only: labels are never read
+    tokenizer = WordPieceTokenizer.train(texts, vocab_size=2000)
+    model = BertForMaskedLM(BertConfig.tiny(tokenizer.vocab_size, pad_token_id=tokenizer.pad_token_id))
+    history = pretrain(model, MaskedLMLoader(texts, tokenizer), epochs=3)
+    save_pretrained_dir(model, tokenizer, "runs/mlm")         # config.json, model.safetensors, vocab.txt, ...
+    clf, tok = classifier_from_pretrained("runs/mlm", label_names=["negative", "positive"])
+
+The objective: for the ~15% of tokens the masking recipe chose (models/masking.py), predict the original token
+from the corrupted sentence: loss = mean over chosen positions of -log p(original | context). Masks are drawn
+afresh for every batch of every epoch (dynamic masking, as RoBERTa does), seeded by (seed, epoch, batch).
+"""
+import csv
+import json
+import os
+import time
+
+import numpy as np
+
+from .autograd import no_grad
+from .data import DataLoader, TextDataset
+from .data.loader import collate
+from .models.bert import BertForMaskedLM, BertForSequenceClassification
+from .models.masking import mask_tokens
+from .optim import AdamW, bert_param_groups, clip_grad_norm, get_linear_schedule_with_warmup
+
+
+def read_texts(paths, text_column="sentence"):
+    """Sentences from .txt (one per non-empty line), .tsv/.csv (the `text_column` column) or .jsonl files."""
+    texts = []
+    for path in [paths] if isinstance(paths, (str, os.PathLike)) else paths:
+        path = os.fspath(path)
+        ext = os.path.splitext(path)[1].lower()
+        with open(path, encoding="utf-8", newline="") as f:
+            if ext in (".tsv", ".csv"):
+                rows = csv.DictReader(f, delimiter="\t" if ext == ".tsv" else ",")
+                if text_column not in (rows.fieldnames or []):
+                    raise ValueError(f"{path}: no {text_column!r} column (columns: {rows.fieldnames}); "
+                                     "pass --text-column")
+                texts += [row[text_column] for row in rows if row[text_column] and row[text_column].strip()]
+            elif ext == ".jsonl":
+                texts += [json.loads(line)[text_column] for line in f if line.strip()]
+            else:
+                texts += [line.strip() for line in f if line.strip()]
+    if not texts:
+        raise ValueError(f"no text found in {paths}")
+    return texts
+
+
+class MaskedLMLoader(DataLoader):
+    """A DataLoader over plain texts whose batches are masked for MLM: {input_ids (corrupted), attention_mask,
+    labels (original id where chosen, -100 elsewhere)}, all (B, T) int64."""
+
+    def __init__(self, texts, tokenizer, batch_size=32, shuffle=True, seed=0, max_length=64, mlm_probability=0.15):
+        if tokenizer.mask_token_id is None:
+            raise ValueError("MaskedLMLoader: the tokenizer has no [MASK] token; masked-LM pretraining needs one")
+        dataset = TextDataset(texts, [0] * len(texts), ["unlabeled"], source="unlabeled texts")
+        super().__init__(dataset, tokenizer, batch_size=batch_size, shuffle=shuffle, seed=seed, max_length=max_length)
+        self.mlm_probability = mlm_probability
+
+    def collate(self, indices):
+        batch = collate(self.tokenizer, [self.dataset.texts[i] for i in indices], max_length=self.max_length)
+        rng = np.random.default_rng([self.seed, self.epoch, self._batch_index])  # this batch's own mask stream
+        ids, labels = mask_tokens(batch["input_ids"], self.tokenizer.mask_token_id, self.tokenizer.vocab_size,
+                                  special_ids=self.tokenizer.all_special_ids, attention_mask=batch["attention_mask"],
+                                  rng=rng, mlm_probability=self.mlm_probability)
+        return {"input_ids": ids, "attention_mask": batch["attention_mask"], "labels": labels}
+
+
+def masked_lm_accuracy(model, loader):
+    """(mean loss, accuracy) over the chosen positions of one pass of `loader`, in eval mode, without grad."""
+    was_training = model.training
+    model.eval()
+    total_loss = correct = count = 0
+    with no_grad():
+        for batch in loader:
+            out = model(**batch)
+            chosen = batch["labels"] != -100  # (B, T)
+            n = int(chosen.sum())
+            predicted = out.logits.numpy().argmax(-1)  # (B, T)
+            correct += int((predicted[chosen] == batch["labels"][chosen]).sum())
+            total_loss += out.loss.item() * n
+            count += n
+    model.train(was_training)
+    return total_loss / max(count, 1), correct / max(count, 1)
+
+
+def pretrain(model, loader, epochs=3, lr=5e-4, weight_decay=0.01, warmup_ratio=0.1, clip_norm=1.0, val_loader=None,
+             log=print, log_every=50):
+    """AdamW (no decay on biases/LayerNorm) with linear warmup and decay, gradient clipping; returns the history
+    {"step", "loss"} per step and {"epoch", "val_loss", "val_accuracy"} per epoch when val_loader is given."""
+    optimizer = AdamW(bert_param_groups(model, weight_decay), lr=lr)
+    total = epochs * len(loader)
+    scheduler = get_linear_schedule_with_warmup(optimizer, int(warmup_ratio * total), total)
+    history = {"step": [], "loss": [], "epoch": [], "val_loss": [], "val_accuracy": []}
+    params = [p for p in model.parameters()]
+    model.train()
+    step, start = 0, time.perf_counter()
+    for epoch in range(epochs):
+        loader.set_epoch(epoch)
+        for batch in loader:
+            loss = model(**batch).loss
+            optimizer.zero_grad()
+            loss.backward()
+            clip_grad_norm(params, clip_norm)
+            optimizer.step()
+            scheduler.step()
+            step += 1
+            history["step"].append(step)
+            history["loss"].append(loss.item())
+            if log and log_every and step % log_every == 0:
+                recent = np.mean(history["loss"][-log_every:])
+                log(f"  step {step}/{total}  mlm loss {recent:.3f}  ({time.perf_counter() - start:.0f} s)")
+        if val_loader is not None:
+            val_loader.set_epoch(0)  # the same masks every epoch, so the numbers compare
+            val_loss, val_acc = masked_lm_accuracy(model, val_loader)
+            history["epoch"].append(epoch + 1)
+            history["val_loss"].append(val_loss)
+            history["val_accuracy"].append(val_acc)
+            if log:
+                log(f"epoch {epoch + 1}: validation mlm loss {val_loss:.3f}, accuracy on masked tokens {val_acc:.1%}")
+    model.eval()
+    return history
+
+
+def fill_mask(model, tokenizer, text, top_k=3):
+    """For each [MASK] in `text`: the top_k (token, probability) the masked-LM predicts there."""
+    enc = tokenizer([text], return_tensors="np")
+    ids = np.asarray(enc["input_ids"])  # (1, T)
+    with no_grad():
+        logits = model(ids, np.asarray(enc["attention_mask"])).logits.numpy()[0]  # (T, V)
+    answers = []
+    for position in np.flatnonzero(ids[0] == tokenizer.mask_token_id):
+        z = logits[position] - logits[position].max()
+        p = np.exp(z) / np.exp(z).sum()  # softmax over the vocabulary
+        best = np.argsort(-p)[:top_k]
+        answers.append([(tokenizer.convert_ids_to_tokens([int(i)])[0], float(p[i])) for i in best])
+    return answers
+
+
+def save_pretrained_dir(model, tokenizer, directory):
+    """A Hugging Face-format directory: config.json + model.safetensors + vocab.txt + tokenizer_config.json."""
+    model.save_pretrained(directory)
+    tokenizer.save(directory)
+    return directory
+
+
+def classifier_from_pretrained(directory, label_names, device="cpu", **config_overrides):
+    """(BertForSequenceClassification with a fresh head for `label_names`, the directory's tokenizer).
+    For `train --pretrained DIR` (any Hugging Face BERT directory) and `train --init-from DIR` (ours)."""
+    from .tokenizer import WordPieceTokenizer
+    tokenizer = WordPieceTokenizer.from_pretrained(directory)
+    model = BertForSequenceClassification.from_pretrained(
+        directory, id2label={i: str(name) for i, name in enumerate(label_names)}, device=device, **config_overrides)
+    return model, tokenizer
+
+
+def new_masked_lm(tokenizer, hidden_size=64, num_layers=2, num_heads=4, intermediate_size=None, max_length=64,
+                  **config_overrides):
+    """A freshly initialised BertForMaskedLM sized for `tokenizer`'s vocabulary."""
+    from .models.bert_config import BertConfig
+    config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=hidden_size, num_hidden_layers=num_layers,
+                        num_attention_heads=num_heads, intermediate_size=intermediate_size or 4 * hidden_size,
+                        max_position_embeddings=max(max_length, 16), pad_token_id=tokenizer.pad_token_id,
+                        **config_overrides)
+    return BertForMaskedLM(config)

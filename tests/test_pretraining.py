@@ -1,0 +1,90 @@
+"""Masked-LM pretraining end to end on a tiny slice (seconds): the loader's masking, the loop, the CLI's
+checkpoint directory, and loading it back as a masked LM and as a classifier with a fresh head."""
+import json
+import warnings
+
+import numpy as np
+import pytest
+
+import minitransformer as mt
+from minitransformer.cli import main
+from minitransformer.models.bert import BertForMaskedLM
+from minitransformer.pretraining import (MaskedLMLoader, classifier_from_pretrained, fill_mask, new_masked_lm,
+                                         pretrain, read_texts)
+from minitransformer.tokenizer import WordPieceTokenizer
+
+TEXTS = [f"the {a} was {b} and the {c} felt {d}." for a in ("movie", "battery", "screen", "plot", "service")
+         for b in ("great", "bad", "fine", "awful") for c in ("sound", "staff", "ending") for d in ("cheap", "warm")]
+
+
+@pytest.fixture(scope="module")
+def tokenizer():
+    return WordPieceTokenizer.train(TEXTS, vocab_size=120, show_progress=False)
+
+
+def test_loader_masks_only_text_tokens_and_is_seeded(tokenizer):
+    loader = MaskedLMLoader(TEXTS, tokenizer, batch_size=16, seed=3)
+    first = list(loader)
+    loader.set_epoch(0)
+    again = list(loader)
+    for a, b in zip(first, again):
+        np.testing.assert_array_equal(a["input_ids"], b["input_ids"])
+    batch = first[0]
+    clean = np.asarray(tokenizer([TEXTS[i] for i in loader.batch_indices(0)[0]], padding=True,
+                                 return_tensors="np")["input_ids"])
+    chosen = batch["labels"] != -100
+    np.testing.assert_array_equal(batch["labels"][chosen], clean[chosen])  # labels are the clean tokens
+    assert not np.isin(clean[chosen], tokenizer.all_special_ids).any()
+    np.testing.assert_array_equal(batch["input_ids"][~chosen], clean[~chosen])
+    assert 0.05 < np.mean([(b["labels"] != -100).sum() / (b["attention_mask"].sum() - 2 * len(b["labels"]))
+                           for b in first]) < 0.3
+    assert not np.array_equal(first[0]["labels"], list(loader)[0]["labels"])  # epoch 1: fresh masks
+
+
+def test_pretrain_lowers_the_masked_lm_loss(tokenizer):
+    mt.manual_seed(0)
+    model = new_masked_lm(tokenizer, hidden_size=32, num_layers=1, num_heads=2, max_length=32)
+    history = pretrain(model, MaskedLMLoader(TEXTS, tokenizer, batch_size=16), epochs=4, lr=3e-3, log=None)
+    first, last = np.mean(history["loss"][:3]), np.mean(history["loss"][-3:])
+    assert last < first - 1.0, (first, last)  # from ~log(120) = 4.8 towards the few words that fit each slot
+    answers = fill_mask(model, tokenizer, "the movie was great and the [MASK] felt cheap.", top_k=3)
+    assert len(answers) == 1 and len(answers[0]) == 3
+
+
+def test_pretrain_cli_writes_a_checkpoint_that_fine_tunes(tmp_path, capsys):
+    data = tmp_path / "texts.txt"
+    data.write_text("\n".join(TEXTS) + "\n", encoding="utf-8")
+    out = tmp_path / "mlm"
+    code = main(["pretrain", "--data", str(data), "--output-dir", str(out), "--epochs", "1", "--hidden-size", "16",
+                 "--layers", "1", "--heads", "2", "--vocab-size", "100", "--max-length", "24", "--batch-size", "16"])
+    assert code == 0
+    assert {"config.json", "model.safetensors", "vocab.txt", "tokenizer_config.json"} <= {p.name for p in out.iterdir()}
+    assert "--init-from" in capsys.readouterr().out
+    history = json.loads((out / "pretrain_history.json").read_text())["history"]
+    assert len(history["loss"]) == 8 and len(history["val_accuracy"]) == 1  # 120 texts, 6 held out, batch 16
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        mlm = BertForMaskedLM.from_pretrained(out)  # complete: no missing or unexpected keys
+    assert mlm.config.vocab_size == WordPieceTokenizer.from_pretrained(out).vocab_size <= 100
+    with pytest.warns(UserWarning, match="classifier"):
+        clf, tok = classifier_from_pretrained(out, ["negative", "positive"])
+    assert clf.config.id2label == {0: "negative", 1: "positive"}
+    np.testing.assert_array_equal(clf.bert.embeddings.word_embeddings.weight.numpy(),
+                                  mlm.bert.embeddings.word_embeddings.weight.numpy())
+    enc = tok(TEXTS[:2], padding=True, return_tensors="np")
+    assert clf(enc["input_ids"], enc["attention_mask"]).logits.shape == (2, 2)
+
+
+def test_pretrain_cli_errors(tmp_path, capsys):
+    assert main(["pretrain", "--data", str(tmp_path / "missing.txt")]) == 2
+    assert "missing.txt not found" in capsys.readouterr().err
+
+
+def test_read_texts_formats(tmp_path):
+    (tmp_path / "a.tsv").write_text("sentence\tlabel\nfirst one\tpositive\n\t\nsecond\tnegative\n", encoding="utf-8")
+    (tmp_path / "b.jsonl").write_text('{"sentence": "third"}\n\n', encoding="utf-8")
+    (tmp_path / "c.txt").write_text("fourth\n\n  fifth  \n", encoding="utf-8")
+    assert read_texts([tmp_path / "a.tsv", tmp_path / "b.jsonl", tmp_path / "c.txt"]) == \
+        ["first one", "second", "third", "fourth", "fifth"]
+    with pytest.raises(ValueError, match="no 'text' column"):
+        read_texts(tmp_path / "a.tsv", text_column="text")
