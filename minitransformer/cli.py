@@ -42,7 +42,9 @@ def run_tokenize(args):
     return 0
 
 
-COMMANDS = [add_tokenize]  # later: add_train, add_evaluate, add_predict, add_pretrain
+from .pretrain_cli import add_pretrain  # noqa: E402  (masked-LM pretraining of a BERT; imports stay lazy)
+
+COMMANDS = [add_tokenize, add_pretrain]  # later: add_train, add_evaluate, add_predict
 
 
 def build_parser():
