@@ -34,7 +34,6 @@ def test_basic_tokenizer_matches_hf_for_every_setting(lower, strip):
         assert hf_basic_tokenize(case["text"], lower, strip) == expected, f"reference rules, text {case['text']!r}"
 
 
-@pytest.mark.t5_1
 def test_wordpiece_tokens_and_ids_match_hf(tok):
     for case in TEXT_CASES:
         assert tok.tokenize(case["text"]) == case["tokens"], repr(case["text"])

@@ -37,7 +37,6 @@ def test_tokenizer_applies_wordpiece_to_each_basic_token():
     assert tok.encode("run a") == [2, 18, 14, 3]
 
 
-@pytest.mark.t5_1
 def test_real_vocab_splits_rare_words(bert_dir):
     tok = WordPieceTokenizer.from_pretrained(bert_dir)
     # values from Hugging Face's BertTokenizer on bert-base-uncased
