@@ -18,11 +18,13 @@ def add_tokenize(subparsers):
     p = subparsers.add_parser("tokenize", help="split text into WordPiece tokens and ids with a BERT vocab.txt",
                               description="Print the WordPiece tokens and ids of each TEXT (or of each stdin line).")
     p.add_argument("text", nargs="*", help="text to tokenize; reads lines from stdin when omitted")
-    p.add_argument("--vocab", required=True, help="a vocab.txt, or a directory with vocab.txt (+ tokenizer_config.json)")
+    p.add_argument("--vocab", required=True,
+                   help="a vocab.txt, or a directory with vocab.txt (+ tokenizer_config.json)")
     case = p.add_mutually_exclusive_group()
     case.add_argument("--do-lower-case", dest="do_lower_case", action="store_true", default=None,
                       help="lower-case and strip accents (default: from tokenizer_config.json, else on)")
-    case.add_argument("--no-lower-case", dest="do_lower_case", action="store_false", help="keep case (cased vocabularies)")
+    case.add_argument("--no-lower-case", dest="do_lower_case", action="store_false",
+                      help="keep case (cased vocabularies)")
     p.add_argument("--no-special-tokens", action="store_true", help="leave out [CLS] and [SEP]")
     p.set_defaults(func=run_tokenize)
 

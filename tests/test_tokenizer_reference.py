@@ -1,4 +1,4 @@
-"""Every Hugging Face vector in tests/fixtures must come out exactly: basic tokens, WordPiece, ids, calls, decode, offsets."""
+"""Every Hugging Face vector in tests/fixtures comes out exactly: basic tokens, WordPiece, ids, calls, decode, spans."""
 import json
 
 import numpy as np

@@ -1,4 +1,4 @@
-"""BERT tokenization from first principles: basic tokenizer, WordPiece, vocabulary training. Needs only NumPy and tqdm."""
+"""BERT tokenization from first principles: basic tokenizer, WordPiece, vocabulary training (NumPy + tqdm only)."""
 from .basic import BasicTokenizer
 from .encoding import BatchEncoding
 from .tokenizer import WordPieceTokenizer

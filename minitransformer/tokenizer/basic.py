@@ -1,4 +1,4 @@
-"""BERT's basic tokenizer, exactly as Hugging Face's slow BertTokenizer: clean, split CJK, NFC, lower/strip accents, split punctuation.
+"""BERT's basic tokenizer, exactly as Hugging Face's slow BertTokenizer: clean, CJK, NFC, lower/accents, punctuation.
 
 The rules (REFERENCE.md, transformers 4.x ``tokenization_bert.py``) are written out once, per character, in
 ``hf_basic_tokenize``. ``BasicTokenizer.tokenize`` gives the same tokens faster: it first cuts the text at

@@ -28,7 +28,7 @@ class PairStats:
                 self.pairs_of[pair[1]].add(pair)
 
     def merge(self, pair, new_id):
-        """Replace every occurrence of pair (left to right, non-overlapping) by new_id; return the pairs that changed."""
+        """Replace each occurrence of pair (left to right, non-overlapping) by new_id; return the pairs that changed."""
         a, b = pair
         changed = set()
         for w in sorted(self.where.pop(pair, ())):  # sorted: the same input always updates in the same order

@@ -2,7 +2,7 @@
 
 
 def wordpiece_split(word, vocab, unk_token="[UNK]", max_input_chars_per_word=100, max_piece_chars=None):
-    """Greedy longest-match-first pieces of ``word``; a word over the length limit, or with any unmatched piece, is [unk].
+    """Greedy longest-match-first pieces of ``word``; a word over the length limit or with an unmatched piece is [unk].
 
     ``max_piece_chars`` (the longest vocabulary entry) only saves time: no longer substring can match.
     """
