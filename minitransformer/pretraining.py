@@ -165,3 +165,43 @@ def new_masked_lm(tokenizer, hidden_size=64, num_layers=2, num_heads=4, intermed
                         max_position_embeddings=max(max_length, 16), pad_token_id=tokenizer.pad_token_id,
                         **config_overrides)
     return BertForMaskedLM(config)
+
+
+def classification_accuracy(model, loader):
+    """Fraction of examples whose argmax logit is the label, in eval mode without grad."""
+    was_training = model.training
+    model.eval()
+    correct = count = 0
+    with no_grad():
+        for batch in loader:
+            predicted = model(batch["input_ids"], batch["attention_mask"]).logits.numpy().argmax(-1)  # (B,)
+            correct += int((predicted == batch["labels"]).sum())
+            count += len(predicted)
+    model.train(was_training)
+    return correct / max(count, 1)
+
+
+def fine_tune(model, loader, val_loader, epochs=2, lr=1e-3, weight_decay=0.01, warmup_ratio=0.1, clip_norm=1.0,
+              log=print):
+    """The same loop as pretrain(), on labelled batches; returns {"epoch", "val_accuracy"} per epoch."""
+    optimizer = AdamW(bert_param_groups(model, weight_decay), lr=lr)
+    total = epochs * len(loader)
+    scheduler = get_linear_schedule_with_warmup(optimizer, int(warmup_ratio * total), total)
+    params = model.parameters()
+    history = {"epoch": [], "val_accuracy": []}
+    model.train()
+    for epoch in range(epochs):
+        loader.set_epoch(epoch)
+        for batch in loader:
+            loss = model(**batch).loss
+            optimizer.zero_grad()
+            loss.backward()
+            clip_grad_norm(params, clip_norm)
+            optimizer.step()
+            scheduler.step()
+        history["epoch"].append(epoch + 1)
+        history["val_accuracy"].append(classification_accuracy(model, val_loader))
+        if log:
+            log(f"  epoch {epoch + 1}: validation accuracy {history['val_accuracy'][-1]:.1%}")
+    model.eval()
+    return history
