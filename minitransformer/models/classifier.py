@@ -1,0 +1,171 @@
+"""TransformerClassifier: token ids -> encoder -> one vector per sentence -> class logits.
+
+    h0     = dropout(E[ids] * sqrt(d_model) + PE[:T])            (B, T, D)  E token embedding, PE sinusoids
+    h      = encoder(h0, keep-mask of the real tokens)             (B, T, D)  post-LN by default
+    pooled = h[:, 0]  ("cls")   or  mean of h over real tokens  ("mean")   (B, D)
+    logits = dropout(pooled) Wᵀ + b                               (B, C)
+
+    model = TransformerClassifier(vocab_size=4000, num_classes=2)
+    out = model(input_ids, attention_mask, labels=y)   # out.loss, out.logits (B, C), out.attentions
+    model.save("clf.npz"); model = TransformerClassifier.load("clf.npz")
+"""
+import dataclasses
+import math
+from typing import List, Optional
+
+from .. import backend
+from .. import functional as F
+from .. import nn
+from ..io.checkpoint import load_npz, save_npz
+from ..tensor import Tensor
+
+POOLINGS = ("cls", "mean")
+FORMAT = "minitransformer.TransformerClassifier"
+
+
+@dataclasses.dataclass
+class TransformerClassifierConfig:
+    """Everything needed to rebuild the model (saved with its weights)."""
+    vocab_size: int
+    num_classes: int
+    d_model: int = 128
+    num_heads: int = 4
+    num_layers: int = 2
+    d_ff: int = 512
+    max_len: int = 512
+    dropout: float = 0.1
+    pad_id: int = 0
+    pooling: str = "cls"
+    norm_first: bool = False
+
+    def __post_init__(self):
+        for name in ("vocab_size", "num_classes", "d_model", "num_heads", "num_layers", "d_ff", "max_len"):
+            if int(getattr(self, name)) <= 0:
+                raise ValueError(f"TransformerClassifierConfig: {name} must be positive, got {getattr(self, name)}")
+        if self.d_model % self.num_heads != 0:
+            raise ValueError(f"TransformerClassifierConfig: d_model={self.d_model} is not divisible by "
+                             f"num_heads={self.num_heads}")
+        if self.pooling not in POOLINGS:
+            raise ValueError(f"TransformerClassifierConfig: unknown pooling {self.pooling!r}, expected one of "
+                             f"{POOLINGS}")
+        if not 0 <= self.pad_id < self.vocab_size:
+            raise ValueError(f"TransformerClassifierConfig: pad_id={self.pad_id} is outside the vocabulary "
+                             f"0..{self.vocab_size - 1}")
+        if not 0 <= self.dropout < 1:
+            raise ValueError(f"TransformerClassifierConfig: dropout must be in [0, 1), got {self.dropout}")
+
+
+@dataclasses.dataclass
+class ClassifierOutput:
+    logits: Tensor  # (B, C)
+    loss: Optional[Tensor] = None  # scalar mean cross-entropy when labels were given
+    attentions: Optional[List[Tensor]] = None  # one (B, H, T, T) per layer when asked, outside the graph
+
+
+class TransformerClassifier(nn.Module):
+    """A Transformer encoder with a classification head (see the module docstring for the math).
+
+    Initialisation: Linear layers as PyTorch (U(-1/sqrt(in), 1/sqrt(in))), LayerNorm ones/zeros, token
+    embedding N(0, 1/d_model) so that after the sqrt(d_model) scaling tokens have unit variance, comparable to the
+    sinusoids (an N(0, 1) table would be scaled to std sqrt(d_model) and drown the positions out). The padding row
+    is zero. Parameter names: embedding.weight, encoder.layers.{i}...., head.weight, head.bias."""
+
+    def __init__(self, vocab_size, num_classes, d_model=128, num_heads=4, num_layers=2, d_ff=512, max_len=512,
+                 dropout=0.1, pad_id=0, pooling="cls", norm_first=False):
+        super().__init__()
+        cfg = TransformerClassifierConfig(vocab_size, num_classes, d_model, num_heads, num_layers, d_ff, max_len,
+                                          dropout, pad_id, pooling, norm_first)
+        self.config = cfg
+        self.embedding = nn.Embedding(vocab_size, d_model, padding_idx=pad_id)
+        self.embedding.weight.data *= self.embedding.weight.dtype.type(1 / math.sqrt(d_model))  # N(0, 1/d)
+        self.positional = nn.SinusoidalPositionalEncoding(d_model, max_len)
+        self.dropout = nn.Dropout(dropout)
+        layer = dict(d_model=d_model, num_heads=num_heads, d_ff=d_ff, dropout=dropout, norm_first=norm_first)
+        # a pre-LN stack leaves its output un-normalised: a final LayerNorm, as GPT-2 and ViT do
+        self.encoder = nn.TransformerEncoder(layer, num_layers, norm=nn.LayerNorm(d_model) if norm_first else None)
+        self.head_dropout = nn.Dropout(dropout)
+        self.head = nn.Linear(d_model, num_classes)
+
+    @classmethod
+    def from_config(cls, config):
+        if isinstance(config, dict):
+            config = TransformerClassifierConfig(**config)
+        return cls(**dataclasses.asdict(config))
+
+    # ------------------------------------------------------------------ inputs
+    def _ids(self, input_ids):
+        """An integer (B, T) tensor on the model's device, checked against the vocabulary and max_len."""
+        cfg, device = self.config, self.device
+        ids = input_ids if isinstance(input_ids, Tensor) else Tensor(input_ids, device=device)
+        if ids.dtype.kind not in "iu":
+            raise TypeError(f"TransformerClassifier: input_ids must be integer token ids, got dtype {ids.dtype}")
+        if ids.ndim != 2:
+            raise ValueError(f"TransformerClassifier: input_ids must be (batch, seq_len), got shape {ids.shape}")
+        if ids.shape[1] > cfg.max_len:
+            raise ValueError(f"TransformerClassifier: sequence length {ids.shape[1]} exceeds max_len={cfg.max_len}; "
+                             "truncate the input or build the model with a larger max_len")
+        if ids.size:
+            low, high = int(ids.data.min()), int(ids.data.max())
+            if low < 0 or high >= cfg.vocab_size:
+                raise IndexError(f"TransformerClassifier: token id {low if low < 0 else high} is out of range for "
+                                 f"vocab_size={cfg.vocab_size} (ids must be in 0..{cfg.vocab_size - 1})")
+        return ids if ids.device == device else ids.to(device)
+
+    def _attention_mask(self, ids, attention_mask):
+        """(B, T) bool, True on real tokens; default: ids != pad_id."""
+        if attention_mask is None:
+            return ids.data != self.config.pad_id
+        mask = attention_mask.data if isinstance(attention_mask, Tensor) else attention_mask
+        mask = backend.asarray(mask, device=ids.device)
+        if tuple(mask.shape) != ids.shape:
+            raise ValueError(f"TransformerClassifier: attention_mask has shape {tuple(mask.shape)} but input_ids "
+                             f"has shape {ids.shape}; they must match (1 = real token, 0 = padding)")
+        return mask != 0
+
+    # ------------------------------------------------------------------ forward
+    def pool(self, h, keep):
+        """(B, T, D) -> (B, D): the [CLS] position 0, or the mean over real tokens (padding excluded)."""
+        if self.config.pooling == "cls":
+            return h[:, 0]  # (B, D)
+        weights = keep.astype(h.dtype)  # (B, T) 1.0 on real tokens
+        counts = weights.sum(axis=1, keepdims=True)  # (B, 1)
+        weights /= backend.array_module(counts).maximum(counts, 1)  # an all-padding row pools to 0, not NaN
+        return (h * Tensor._wrap(weights[:, :, None])).sum(axis=1)  # (B, T, D) * (B, T, 1) -> (B, D)
+
+    def forward(self, input_ids, attention_mask=None, labels=None, return_attentions=False):
+        ids = self._ids(input_ids)  # (B, T)
+        keep = self._attention_mask(ids, attention_mask)  # (B, T) bool
+        x = self.embedding(ids) * math.sqrt(self.config.d_model)  # (B, T, D)
+        x = self.dropout(self.positional(x))  # (B, T, D)
+        h, attentions = self.encoder(x, F.padding_mask(keep), return_weights=True)  # mask (B, 1, 1, T)
+        logits = self.head(self.head_dropout(self.pool(h, keep)))  # (B, C)
+        loss = None
+        if labels is not None:
+            labels = labels if isinstance(labels, Tensor) else Tensor(labels, device=logits.device)
+            if labels.shape != (ids.shape[0],):
+                raise ValueError(f"TransformerClassifier: labels must be ({ids.shape[0]},), one class per "
+                                 f"sentence, got shape {labels.shape}")
+            loss = F.cross_entropy(logits, labels.to(logits.device))
+        return ClassifierOutput(logits=logits, loss=loss, attentions=attentions if return_attentions else None)
+
+    # ------------------------------------------------------------------ checkpoints
+    def save(self, path):
+        """Weights + config to one .npz (written atomically)."""
+        meta = {"format": FORMAT, "version": 1, "config": dataclasses.asdict(self.config)}
+        save_npz(path, self.state_dict(), meta)
+        return path
+
+    @classmethod
+    def load(cls, path, device="cpu"):
+        """A model rebuilt from the config in `path` with its weights, on `device`, in eval mode."""
+        arrays, meta = load_npz(path)
+        if not meta or meta.get("format") != FORMAT:
+            raise ValueError(f"TransformerClassifier.load: {path!r} is not a TransformerClassifier checkpoint "
+                             f"(meta format {None if not meta else meta.get('format')!r}, expected {FORMAT!r})")
+        model = cls.from_config(meta["config"])
+        model.load_state_dict(arrays)
+        return model.to(device).eval()
+
+    def extra_repr(self):
+        cfg = self.config
+        return f"pooling={cfg.pooling!r}, pad_id={cfg.pad_id}, {'pre' if cfg.norm_first else 'post'}-LN"
