@@ -94,7 +94,7 @@ def pretrain(model, loader, epochs=3, lr=5e-4, weight_decay=0.01, warmup_ratio=0
     total = epochs * len(loader)
     scheduler = get_linear_schedule_with_warmup(optimizer, int(warmup_ratio * total), total)
     history = {"step": [], "loss": [], "epoch": [], "val_loss": [], "val_accuracy": []}
-    params = [p for p in model.parameters()]
+    params = list(model.parameters())
     model.train()
     step, start = 0, time.perf_counter()
     for epoch in range(epochs):
@@ -187,7 +187,7 @@ def fine_tune(model, loader, val_loader, epochs=2, lr=1e-3, weight_decay=0.01, w
     optimizer = AdamW(bert_param_groups(model, weight_decay), lr=lr)
     total = epochs * len(loader)
     scheduler = get_linear_schedule_with_warmup(optimizer, int(warmup_ratio * total), total)
-    params = model.parameters()
+    params = list(model.parameters())  # a list: the generator would be spent after the first clip
     history = {"epoch": [], "val_accuracy": []}
     model.train()
     for epoch in range(epochs):

@@ -12,7 +12,7 @@ import warnings
 
 from .. import backend
 from .. import functional as F
-from . import bert_modules as nn  # stand-in layers until mt.nn lands (then: from .. import nn)
+from .. import nn
 from ..creation import zeros
 from ..tensor import Tensor
 from . import pretrained
@@ -56,10 +56,6 @@ class BertPreTrainedModel(nn.Module):
         embeddings = getattr(getattr(self, self.base_model_prefix, self), "embeddings", None)
         if embeddings is not None and self.config.pad_token_id is not None:
             embeddings.word_embeddings.weight.data[self.config.pad_token_id] = 0  # as nn.Embedding(padding_idx)
-
-    @property
-    def device(self):
-        return next(iter(self.parameters())).device
 
     @classmethod
     def from_pretrained(cls, directory, num_labels=None, device="cpu", output_loading_info=False,

@@ -10,7 +10,7 @@ BERT is post-LN: the residual sum is normalised (LN(x + f(x))), unlike the pre-L
 mt.nn's TransformerEncoderLayer(norm_first=True). Linear weights are (out, in): y = x Wᵀ + b.
 """
 from .. import functional as F
-from . import bert_modules as nn  # stand-in layers until mt.nn lands (then: from .. import nn)
+from .. import nn
 from ..tensor import Tensor
 from .bert_config import ACTIVATIONS
 
