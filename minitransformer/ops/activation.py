@@ -1,36 +1,15 @@
 """GELU, exact (erf) and tanh forms, with hand-derived backwards.
 
 GELU is a chain of ten or more elementwise steps over the largest activations of the model (B, T, d_ff). On
-NumPy each step is a full pass over memory, so we run the chain block by block (`in_blocks`): every block's
-temporaries stay in the CPU cache, which makes the chain about 3x faster. CuPy gets the arrays whole.
+NumPy each step is a full pass over memory, so the chain runs block by block on every core (`rowwise`): a block's
+temporaries stay in the CPU cache, which alone makes the chain about 3x faster. CuPy gets the arrays whole.
 """
 import math
 
-import numpy as np
-
 from .. import backend
 from ..autograd import Function
+from .parallel import rowwise
 from .special import normal_cdf
-
-BLOCK = 1 << 16  # elements per block: a block and its temporaries fit in L2
-
-
-def in_blocks(fn, *arrays):
-    """fn(*arrays) -> tuple of arrays, evaluated over blocks of the flattened (same-shape) arrays on NumPy."""
-    first = arrays[0]
-    xp = backend.array_module(first)
-    if xp is not np or first.size <= BLOCK:
-        return fn(*arrays)
-    flat = [a.reshape(-1) for a in arrays]  # (n,) views (copies only when not contiguous)
-    outs = None
-    for start in range(0, first.size, BLOCK):
-        parts = fn(*[f[start:start + BLOCK] for f in flat])
-        if outs is None:
-            outs = [xp.empty(first.size, dtype=p.dtype) for p in parts]
-        for out, part in zip(outs, parts):
-            out[start:start + BLOCK] = part
-    return tuple(out.reshape(first.shape) for out in outs)
-
 
 def gelu_forward(x, approximate):
     """(saved for backward, y = x Phi). exact: saved = Phi = 0.5 (1 + erf(x / sqrt 2));
@@ -72,8 +51,8 @@ class GELU(Function):
         if approximate not in ("none", "tanh"):
             raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
         self.x, self.approximate = x, approximate
-        self.saved, y = in_blocks(lambda xb: gelu_forward(xb, approximate), x)
+        self.saved, y = rowwise(lambda xb: gelu_forward(xb, approximate), x)
         return y
 
     def backward(self, grad):
-        return in_blocks(lambda xb, cb, gb: gelu_backward(xb, cb, gb, self.approximate), self.x, self.saved, grad)
+        return rowwise(lambda xb, cb, gb: gelu_backward(xb, cb, gb, self.approximate), self.x, self.saved, grad)

@@ -13,7 +13,8 @@ import math
 from .. import backend
 from ..autograd import Function, check_same_device, is_grad_enabled
 from .dropout import dropout_mask
-from .softmax import softmax_backward
+from .parallel import rowwise
+from .softmax import softmax_backward, softmax_forward
 
 
 def attention_weights(q, k, keep, scale):
@@ -24,10 +25,8 @@ def attention_weights(q, k, keep, scale):
     scores *= scale
     if keep is not None:
         xp.copyto(scores, xp.finfo(scores.dtype).min, where=~keep)  # large finite negative, never -inf
-    scores -= scores.max(axis=-1, keepdims=True)  # softmax, in place on the scores buffer
-    xp.exp(scores, out=scores)
-    scores /= scores.sum(axis=-1, keepdims=True)
-    return scores
+    (weights,) = rowwise(lambda rows: (softmax_forward(rows, -1),), scores)  # softmax of each row, all cores
+    return weights
     # END SOLUTION
 
 
@@ -59,7 +58,7 @@ class ScaledDotProductAttention(Function):
         dp = grad @ self.v.swapaxes(-1, -2)  # (B, H, Tq, Tk)
         if self.drop is not None:
             dp *= self.drop
-        ds = softmax_backward(self.p, dp, axis=-1)
+        (ds,) = rowwise(lambda p, g: (softmax_backward(p, g, -1),), self.p, dp)  # (B, H, Tq, Tk)
         if self.keep is not None:
             xp.copyto(ds, 0, where=~self.keep)  # masked scores were constants: no gradient (all-masked rows)
         ds *= self.scale

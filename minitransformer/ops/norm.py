@@ -5,6 +5,7 @@ Convention (as PyTorch and BERT): biased variance (divide by n, not n - 1) and e
 """
 from .. import backend
 from ..autograd import Function
+from .parallel import rowwise
 
 
 def layer_norm_backward(dy, xhat, rstd, weight, axes):
@@ -20,30 +21,43 @@ def layer_norm_backward(dy, xhat, rstd, weight, axes):
     # END SOLUTION
 
 
+def normalize(x, axes, weight, bias, eps):
+    """(y, xhat, rstd): xhat = (x - mean) * rstd with rstd = 1 / sqrt(var + eps), y = xhat * weight + bias."""
+    xp = backend.array_module(x)
+    xhat = x - x.mean(axis=axes, keepdims=True)  # centred, a new array we normalise in place
+    var = xp.square(xhat).mean(axis=axes, keepdims=True)  # biased: divide by n
+    var += x.dtype.type(eps)
+    rstd = 1 / xp.sqrt(var)  # (..., 1, ...) one per normalised group
+    xhat *= rstd
+    y = xhat * weight if weight is not None else xhat.copy()
+    if bias is not None:
+        y += bias
+    return y, xhat, rstd
+
+
 class LayerNorm(Function):
     """y = (x - mean) / sqrt(var + eps) * w + b over the last `ndim` axes;  dx, dw = sum dy*xhat, db = sum dy"""
 
     def forward(self, x, *affine, ndim=1, eps=1e-5, has_weight=True, has_bias=True):
-        xp = backend.array_module(x)
         self.axes = tuple(range(x.ndim - ndim, x.ndim))  # the normalised axes
         weight = affine[0] if has_weight else None
         bias = affine[-1] if has_bias else None
         self.weight, self.has_weight, self.has_bias = weight, has_weight, has_bias
-        xhat = x - x.mean(axis=self.axes, keepdims=True)  # centred, a new array we normalise in place
-        var = xp.square(xhat).mean(axis=self.axes, keepdims=True)  # biased: divide by n
-        var += x.dtype.type(eps)
-        self.rstd = 1 / xp.sqrt(var)  # (..., 1, ...) one per normalised group
-        xhat *= self.rstd
-        self.xhat = xhat
-        y = xhat * weight if has_weight else xhat.copy()
-        if has_bias:
-            y += bias
+        if ndim == 1:  # the usual case: rows are contiguous, so run them in blocks on every core
+            y, self.xhat, self.rstd = rowwise(lambda rows: normalize(rows, (-1,), weight, bias, eps), x)
+        else:
+            y, self.xhat, self.rstd = normalize(x, self.axes, weight, bias, eps)
         return y
 
     def backward(self, grad):
         lead = tuple(range(grad.ndim - len(self.axes)))  # the axes weight and bias were broadcast over
-        grads = [layer_norm_backward(grad, self.xhat, self.rstd, self.weight, self.axes)
-                 if self.inputs[0].requires_grad else None]
+        grads = [None]
+        if self.inputs[0].requires_grad:
+            if len(self.axes) == 1:
+                (grads[0],) = rowwise(lambda g, xh, r: (layer_norm_backward(g, xh, r, self.weight, (-1,)),),
+                                      grad, self.xhat, self.rstd)
+            else:
+                grads[0] = layer_norm_backward(grad, self.xhat, self.rstd, self.weight, self.axes)
         if self.has_weight:
             grads.append((grad * self.xhat).sum(axis=lead) if self.inputs[1].requires_grad else None)
         if self.has_bias:

@@ -5,6 +5,7 @@ works in place on one fresh array, so a (B, H, T, T) attention-sized input costs
 """
 from .. import backend
 from ..autograd import Function
+from .parallel import rowwise
 
 
 def softmax_forward(x, axis):
@@ -30,10 +31,15 @@ class Softmax(Function):
 
     def forward(self, x, axis=-1):
         self.axis = axis
-        self.y = softmax_forward(x, axis)
+        if axis in (-1, x.ndim - 1):  # rows are contiguous: run them in blocks on every core
+            (self.y,) = rowwise(lambda xb: (softmax_forward(xb, -1),), x)
+        else:
+            self.y = softmax_forward(x, axis)
         return self.y
 
     def backward(self, grad):
+        if self.axis in (-1, grad.ndim - 1):
+            return rowwise(lambda yb, gb: (softmax_backward(yb, gb, -1),), self.y, grad)
         return (softmax_backward(self.y, grad, self.axis),)
 
 

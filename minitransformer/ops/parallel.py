@@ -1,0 +1,59 @@
+"""Row blocks on a few threads: how the elementwise chains of the fused ops use every CPU core.
+
+NumPy runs each ufunc on one core and makes a full pass over memory per step. For a chain of steps over a
+large array (GELU, softmax, LayerNorm) two things help, and `rowwise` does both:
+- cache: cutting the rows into blocks of ~64K elements keeps a block's temporaries in the CPU cache;
+- cores: NumPy releases the GIL inside ufuncs, so blocks handed to a thread pool really run in parallel.
+CuPy arrays (and small arrays) skip all of this: the GPU kernel already sees the whole array.
+Set MT_NUM_THREADS to choose the number of threads (default: the CPUs this process may use).
+"""
+import concurrent.futures
+import os
+
+import numpy as np
+
+from .. import backend
+
+BLOCK = 1 << 16  # elements per block: a block and its temporaries fit in L2
+_pool = None
+
+
+def num_threads():
+    """MT_NUM_THREADS, else the CPUs this process may run on."""
+    if "MT_NUM_THREADS" in os.environ:
+        return max(1, int(os.environ["MT_NUM_THREADS"]))
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def _executor():
+    global _pool
+    if _pool is None:
+        _pool = concurrent.futures.ThreadPoolExecutor(num_threads(), thread_name_prefix="mt-rows")
+    return _pool
+
+
+def rowwise(fn, *arrays, shared=()):
+    """fn(*row_blocks, *shared) -> tuple of arrays, run over blocks of rows and stitched back together.
+
+    `arrays` share every axis but the last (which fn reduces over or works along); they are viewed as
+    (rows, last) matrices. `shared` arguments (a LayerNorm weight, say) go to every call whole. Each output
+    keeps the leading shape of the inputs and the last axis fn gave it."""
+    first = arrays[0]
+    if backend.array_module(first) is not np or first.size <= 2 * BLOCK:
+        return fn(*arrays, *shared)
+    lead = first.shape[:-1]
+    flat = [a.reshape(-1, a.shape[-1]) for a in arrays]  # (rows, last): views for contiguous inputs
+    rows = flat[0].shape[0]
+    step = max(1, BLOCK // max(first.shape[-1], 1))
+    starts = list(range(0, rows, step))
+    head = fn(*[f[:step] for f in flat], *shared)
+    outs = [np.empty((rows,) + part.shape[1:], dtype=part.dtype) for part in head]
+    for out, part in zip(outs, head):
+        out[:step] = part
+
+    def work(start):
+        for out, part in zip(outs, fn(*[f[start:start + step] for f in flat], *shared)):
+            out[start:start + step] = part
+
+    list(_executor().map(work, starts[1:]))  # list() re-raises the first exception of any block
+    return tuple(out.reshape(lead + out.shape[1:]) for out in outs)
