@@ -104,7 +104,8 @@ for i, w in enumerate(frequencies):
 shifted = pe[:-k] @ M  # every position moved k on by the same matrix
 print(f"4. A shift by k = {k} is one fixed linear map M_k (block-diagonal rotations)")
 print(f"   max |PE[p] M_k - PE[p + k]| over all p: {np.abs(shifted - pe[k:]).max():.1e}")
-print(f"   M_k is orthogonal (|M_k Mᵀ_k - I| = {np.abs(M @ M.T - np.eye(d)).max():.1e}): it keeps lengths, only turns")
+orthogonality = np.abs(M @ M.T - np.eye(d)).max()
+print(f"   M_k is orthogonal (|M_k Mᵀ_k - I| = {orthogonality:.1e}): it keeps lengths, only turns")
 with_sine_only = pe[:, 0::2]  # drop the cosines: is "shift by k" still linear?
 fit, *_ = np.linalg.lstsq(with_sine_only[:-k], with_sine_only[k:], rcond=None)
 residual = np.abs(with_sine_only[:-k] @ fit - with_sine_only[k:]).max()

@@ -101,7 +101,7 @@ print(f"   post-LN: {curves['post-LN'][1]:.2f} after block 1, {curves['post-LN']
 print(f"   pre-LN:  {curves['pre-LN'][1]:.2f} after block 1, {curves['pre-LN'][-1]:.2f} after block {depth}")
 print("   -> notice: post-LN resets the scale to 1 after every block; pre-LN adds each block's output onto an")
 print("      untouched residual stream that keeps growing, which is why pre-LN stacks end with a final LayerNorm")
-print("      (TransformerEncoder(norm=LayerNorm(D))); its identity path is also what lets gradients reach early layers.\n")
+print("      (TransformerEncoder(norm=LayerNorm(D))); that identity path also carries gradients straight down.\n")
 
 fig, ax = plt.subplots(figsize=(6.5, 3.5))
 for name, stds in curves.items():
