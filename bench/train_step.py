@@ -17,10 +17,15 @@ Prints per config: median step time of each side, the ratio ours / torch (target
 peak memory: for ours the tracemalloc peak of one step (NumPy reports its buffers to tracemalloc), and for both
 the growth of the process's max RSS over one step, measured in a fresh child process per side.
 Without torch it times ours alone.
+
+Run it on a quiet machine (it prints the load average first). With one other busy process on the 2 cores,
+OpenBLAS's spinning worker threads starve: the lesson step went from 89 ms to ~800 ms (torch: 100 -> ~1200 ms),
+and back to ~125 ms with OPENBLAS_NUM_THREADS=1, so numbers taken under load say little about the code.
 """
 import argparse
 import importlib.util
 import json
+import os
 import pathlib
 import resource
 import subprocess
@@ -146,7 +151,8 @@ def main():
     if args.memory:
         return memory_child(*args.memory)
     ref = torch_reference()
-    print(f"NumPy {np.__version__}; torch {'not available: ours alone' if ref is None else ref.torch.__version__}")
+    print(f"NumPy {np.__version__}; torch {'not available: ours alone' if ref is None else ref.torch.__version__}; "
+          f"load average {os.getloadavg()[0]:.2f} (should be ~0 for honest numbers)")
     for name in args.configs.split(","):
         c = CONFIGS[name]
         ours = our_step_fn(c)
