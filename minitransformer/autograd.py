@@ -9,6 +9,7 @@ import contextlib
 from . import backend
 
 _grad_enabled = True
+Tensor = None  # set by tensor.py once the class exists (tensor.py imports this module, so not the other way)
 
 
 def is_grad_enabled():
@@ -52,25 +53,29 @@ class Function:
     @classmethod
     def apply(cls, *inputs, **options):
         """Run forward on the inputs' data and record the graph edge when any input requires grad."""
-        from .tensor import Tensor
-        check_same_device(cls.__name__, inputs)
+        if backend._cupy is not None and len(inputs) > 1:  # until CuPy is imported every array is on the CPU
+            check_same_device(cls.__name__, inputs)
         fn = cls()
         out = Tensor._wrap(fn.forward(*[t.data for t in inputs], **options))
-        if _grad_enabled and cls.differentiable and any(t.requires_grad for t in inputs):
-            fn.inputs = inputs
-            fn.freed = False
-            out.requires_grad = True
-            out._creator = fn
+        if _grad_enabled and cls.differentiable and out.data.dtype.kind == "f":  # int/bool outputs: no grad
+            for t in inputs:
+                if t.requires_grad:
+                    fn.inputs = inputs
+                    fn.freed = False
+                    out.requires_grad = True
+                    out._creator = fn
+                    break
         return out
 
     def release(self):
-        """Drop everything forward saved, so memory is freed once backward has used it."""
-        kept = {"inputs": self.inputs}
+        """Drop what forward saved and the links to the inputs, so the graph's memory is freed after backward
+        even while the output is still referenced (a list of losses must not keep every activation alive)."""
         self.__dict__.clear()
-        self.__dict__.update(kept, freed=True)
+        self.inputs, self.freed = (), True
 
 
 def check_same_device(op, tensors):
+    """A RuntimeError naming the op and every device when the inputs do not all live on one device."""
     devices = {t.device for t in tensors}
     if len(devices) > 1:
         raise RuntimeError(f"{op}: tensors are on different devices ({', '.join(sorted(devices))}); "
@@ -99,7 +104,6 @@ def topological_order(root):
 
 def run_backward(root, grad, retain_graph=False):
     """Propagate d(root)/d(node) to every leaf; leaves accumulate into .grad, intermediates keep nothing."""
-    from .tensor import Tensor
     # BEGIN SOLUTION t1.3 backward engine
     grads = {id(root): grad}
     for node in reversed(topological_order(root)):
@@ -108,14 +112,24 @@ def run_backward(root, grad, retain_graph=False):
             continue
         fn = node._creator
         if fn is None:  # a leaf: accumulate across backward() calls until zero_grad
-            node.grad = Tensor._wrap(node_grad if node.grad is None else node.grad.data + node_grad)
+            if node.grad is None:  # its own writable copy: backward may hand out read-only or shared views
+                node.grad = Tensor._wrap(node_grad.copy())
+            else:
+                node.grad = Tensor._wrap(node.grad.data + node_grad)
             continue
         if fn.freed:
             raise RuntimeError("backward through the graph a second time: its saved arrays were freed after "
                                "the first backward(); call backward(retain_graph=True) the first time")
-        for parent, parent_grad in zip(fn.inputs, fn.backward(node_grad)):
+        parent_grads = fn.backward(node_grad)
+        if len(parent_grads) != len(fn.inputs):
+            raise RuntimeError(f"{type(fn).__name__}.backward returned {len(parent_grads)} gradients for "
+                               f"{len(fn.inputs)} inputs")
+        for parent, parent_grad in zip(fn.inputs, parent_grads):
             if parent_grad is None or not parent.requires_grad:
                 continue
+            if parent_grad.shape != parent.data.shape:
+                raise RuntimeError(f"{type(fn).__name__}.backward returned a gradient of shape "
+                                   f"{tuple(parent_grad.shape)} for an input of shape {parent.shape}")
             previous = grads.get(id(parent))  # a node used twice (b = a + a) sums both contributions
             grads[id(parent)] = parent_grad if previous is None else previous + parent_grad
         if not retain_graph:

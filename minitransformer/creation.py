@@ -41,8 +41,12 @@ def rand(*shape, dtype=None, device="cpu", requires_grad=False):
     return Tensor(data, requires_grad=requires_grad, dtype=dtype, device=device)
 
 
-def arange(*args, dtype="int64", device="cpu"):
-    return Tensor(backend.np.arange(*args), dtype=dtype, device=device)
+def arange(*args, dtype=None, device="cpu"):
+    """start, start + step, ... below stop; int64 for integer arguments, float32 when any is a float."""
+    values = backend.np.arange(*args)  # host-side: built from Python numbers, then moved to `device`
+    if dtype is None:
+        dtype = "int64" if values.dtype.kind in "iu" else None  # None: floats become the default float32
+    return Tensor(values, dtype=dtype, device=device)
 
 
 def _tensors(op, items):

@@ -3,7 +3,7 @@ import numbers
 
 import numpy as np
 
-from . import backend
+from . import autograd, backend
 from .autograd import Function, is_grad_enabled, no_grad, run_backward  # noqa: F401  (re-exported)
 
 
@@ -142,6 +142,22 @@ class Tensor:
     def __ne__(self, other): return self._compare(other, lambda a, b: a != b)
     __hash__ = object.__hash__  # tensors are hashed by identity (== is elementwise)
 
+    def _logical(self, other, op, name):
+        other = self._lift(other)
+        if self.dtype != bool or other.dtype != bool:
+            raise TypeError(f"{name}: needs bool tensors (masks), got dtypes {self.dtype} and {other.dtype}")
+        return Tensor._wrap(op(self.data, other.data))
+
+    def __and__(self, other): return self._logical(other, lambda a, b: a & b, "&")
+    def __or__(self, other): return self._logical(other, lambda a, b: a | b, "|")
+    def __xor__(self, other): return self._logical(other, lambda a, b: a ^ b, "^")
+    __rand__, __ror__, __rxor__ = __and__, __or__, __xor__  # symmetric, so the same code serves both sides
+
+    def __invert__(self):
+        if self.dtype != bool:
+            raise TypeError(f"~: needs a bool tensor (mask), got dtype {self.dtype}")
+        return Tensor._wrap(~self.data)
+
     def __bool__(self):
         if self.size != 1:
             raise ValueError(f"the truth value of a tensor of shape {self.shape} is ambiguous; use .any()/.all()")
@@ -189,4 +205,5 @@ class Tensor:
     def argmax(self, axis=None): return Tensor._wrap(self.data.argmax(axis=axis))
 
 
+autograd.Tensor = Tensor  # Function.apply and the engine wrap arrays in it
 from . import ops as _ops  # noqa: E402  the one tolerated back-edge: operator sugar calls into ops/

@@ -37,10 +37,10 @@ class MatMul(Function):
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
         g = grad
+        if b.ndim == 1:  # (column first: for vector @ vector dy is 0-d, and () -> (1,) -> (1, 1))
+            g = g[..., None]  # restore the column axis matmul dropped
         if a.ndim == 1:
             g = g[..., None, :]  # restore the row axis matmul dropped
-        if b.ndim == 1:
-            g = g[..., None]  # restore the column axis matmul dropped
         need_a, need_b = (t.requires_grad for t in self.inputs)
         grad_a = grad_b = None
         if need_a:

@@ -1,4 +1,6 @@
 """Ops that move values without arithmetic: reshape, permute, indexing, cat/stack, where, device copies."""
+import itertools
+
 from .. import backend
 from ..autograd import Function
 
@@ -28,8 +30,8 @@ class Permute(Function):
         return x.transpose(axes)
 
     def backward(self, grad):
-        xp = backend.array_module(grad)
-        inverse = tuple(int(i) for i in xp.argsort(xp.asarray(self.axes) % grad.ndim).tolist())
+        axes = [a % grad.ndim for a in self.axes]
+        inverse = tuple(sorted(range(grad.ndim), key=axes.__getitem__))  # argsort, in Python: axes are few
         return (grad.transpose(inverse),)
 
 
@@ -46,6 +48,10 @@ def _has_advanced(index):
     return any(hasattr(p, "shape") or isinstance(p, list) for p in parts)
 
 
+def _is_mask(index):
+    return hasattr(index, "dtype") and index.dtype == bool
+
+
 class GetItem(Function):
     """y = x[index] (slices, integer arrays, boolean masks);  dx = dy scattered back (summed where repeated)"""
 
@@ -59,7 +65,9 @@ class GetItem(Function):
     def backward(self, grad):
         xp = backend.array_module(grad)
         full = xp.zeros(self.shape, dtype=grad.dtype)
-        if _has_advanced(self.index):  # an integer array may repeat positions: accumulate, don't overwrite
+        if _is_mask(self.index):  # a boolean mask picks each position at most once: plain assignment
+            full[self.index] = grad
+        elif _has_advanced(self.index):  # an integer array may repeat positions: accumulate, don't overwrite
             scatter_add(full, self.index, grad)
         else:
             full[self.index] = grad
@@ -123,7 +131,7 @@ class Concatenate(Function):
 
     def backward(self, grad):
         xp = backend.array_module(grad)
-        cuts = [int(c) for c in xp.cumsum(xp.asarray(self.sizes[:-1])).tolist()] if len(self.sizes) > 1 else []
+        cuts = list(itertools.accumulate(self.sizes[:-1]))  # where each input's slice of dy ends
         return tuple(xp.split(grad, cuts, axis=self.axis))
 
 
