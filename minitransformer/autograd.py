@@ -76,10 +76,11 @@ class Function:
 
 def check_same_device(op, tensors):
     """A RuntimeError naming the op and every device when the inputs do not all live on one device."""
-    devices = {t.device for t in tensors}
-    if len(devices) > 1:
-        raise RuntimeError(f"{op}: tensors are on different devices ({', '.join(sorted(devices))}); "
-                           "move them to one device with .to(device) first")
+    devices = [t.device for t in tensors]
+    for d in devices[1:]:  # a few string comparisons in the common case; the set is built only for the error
+        if d != devices[0]:
+            raise RuntimeError(f"{op}: tensors are on different devices ({', '.join(sorted(set(devices)))}); "
+                               "move them to one device with .to(device) first")
 
 
 def topological_order(root):
