@@ -46,7 +46,9 @@ def run_tokenize(args):
 
 from .pretrain_cli import add_pretrain  # noqa: E402  (masked-LM pretraining of a BERT; imports stay lazy)
 
-COMMANDS = [add_tokenize, add_pretrain]  # later: add_train, add_evaluate, add_predict
+from .commands import add_evaluate, add_predict, add_train  # noqa: E402  (the classifier; imports stay lazy)
+
+COMMANDS = [add_train, add_evaluate, add_predict, add_tokenize, add_pretrain]
 
 
 def build_parser():

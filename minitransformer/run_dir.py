@@ -1,0 +1,119 @@
+"""The directory a `train` run writes, and how `evaluate` / `predict` read it back.
+
+    DIR/train_args.json        the run's settings (written before training, so --resume can rebuild everything)
+    DIR/vocab.txt              the WordPiece vocabulary, + tokenizer_config.json (WordPieceTokenizer.save)
+    DIR/checkpoint.npz         the latest training checkpoint (weights, AdamW, schedule, RNG, data position)
+    DIR/model.npz              the final model: config + weights + label names (TransformerClassifier.load reads it)
+    DIR/metrics.json           test accuracy and macro-F1, confusion matrix, the history per epoch and step, times
+    DIR/figures/*.png          loss.png, accuracy.png, confusion_matrix.png, attention.png, lr_schedule.png
+"""
+import dataclasses
+import json
+import os
+
+import numpy as np
+
+SAVED_ARGS = ("train", "validation", "test", "text_column", "label_column", "vocab", "vocab_size", "d_model",
+              "num_heads", "num_layers", "d_ff", "dropout", "epochs", "batch_size", "lr", "weight_decay",
+              "warmup_ratio", "max_length", "seed", "device")
+
+
+def _write_json(path, obj):
+    from .io.checkpoint import atomic_write_text
+    atomic_write_text(path, json.dumps(obj, indent=1) + "\n")
+
+
+def start(directory, tokenizer, args):
+    """Create the run directory with the settings and the vocabulary."""
+    os.makedirs(directory, exist_ok=True)
+    tokenizer.save(directory)
+    _write_json(os.path.join(directory, "train_args.json"), {k: getattr(args, k) for k in SAVED_ARGS})
+
+
+def read_train_args(directory):
+    """The settings of the run in `directory`, for --resume (with a clear error when there is no run there)."""
+    for name in ("train_args.json", "checkpoint.npz", "vocab.txt"):
+        if not os.path.isfile(os.path.join(directory, name)):
+            raise FileNotFoundError(f"--resume {directory}: no {name} there; it is not a run started by train "
+                                    "(or it stopped before its first checkpoint)")
+    with open(os.path.join(directory, "train_args.json"), encoding="utf-8") as f:
+        return json.load(f)
+
+
+def pick_example(texts, correct, max_words=12):
+    """A short test sentence for the attention figure: with a negation and classified correctly when possible."""
+    def score(i):
+        words = texts[i].lower().replace("n't", " not").split()
+        return (not correct[i], "not" not in words and "never" not in words, len(words) > max_words, len(words))
+    return texts[min(range(len(texts)), key=score)]
+
+
+def save_model(path, model, label_names):
+    """model.npz as TransformerClassifier.save writes it, plus the label names the ids stand for."""
+    from .io.checkpoint import save_npz
+    from .models.classifier import FORMAT
+    meta = {"format": FORMAT, "version": 1, "config": dataclasses.asdict(model.config),
+            "label_names": list(label_names)}
+    save_npz(path, model.state_dict(), meta)
+
+
+def finish(directory, model, tokenizer, label_names, history, result, args, example, wall_time):
+    """Write model.npz, metrics.json and the figures of a finished run."""
+    from . import plots
+    save_model(os.path.join(directory, "model.npz"), model, label_names)
+    epochs = {k: history[k] for k in ("epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy",
+                                      "val_macro_f1")}
+    metrics = {"test_accuracy": result["accuracy"], "test_macro_f1": result["macro_f1"], "test_loss": result["loss"],
+               "test_confusion_matrix": np.asarray(result["confusion_matrix"]).tolist(), "label_names": label_names,
+               **epochs, "steps": {k: history[k] for k in ("step", "loss", "lr")},
+               "train_wall_time_s": history["wall_time"], "wall_time_s": wall_time,
+               "num_parameters": int(sum(p.size for p in model.parameters())),
+               "settings": {k: getattr(args, k) for k in SAVED_ARGS}, "attention_example": example}
+    _write_json(os.path.join(directory, "metrics.json"), metrics)
+    figures = os.path.join(directory, "figures")
+    plots.plot_loss_curves(history, os.path.join(figures, "loss.png"))
+    plots.plot_accuracy_curves(history, os.path.join(figures, "accuracy.png"))
+    plots.plot_confusion_matrix(result["confusion_matrix"], label_names, os.path.join(figures, "confusion_matrix.png"),
+                                title=f"Test set: accuracy {result['accuracy']:.3f}")
+    plots.plot_lr_schedule(history, os.path.join(figures, "lr_schedule.png"))
+    tokens, weights = plots.sentence_attention(model, tokenizer, example, layer=-1, max_length=args.max_length)
+    plots.plot_attention(weights, tokens, head="all", path=os.path.join(figures, "attention.png"),
+                         title=f"last layer: {example}")
+
+
+def load(directory, device="cpu"):
+    """(model in eval mode, tokenizer, label names, max_length) of a finished run."""
+    from .io.checkpoint import load_npz
+    from .models import TransformerClassifier
+    from .tokenizer import WordPieceTokenizer
+    path = os.path.join(directory, "model.npz")
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"--model-dir {directory}: no model.npz there (train one with: "
+                                f"python -m minitransformer train --output-dir {directory})")
+    if not os.path.isfile(os.path.join(directory, "vocab.txt")):
+        raise FileNotFoundError(f"--model-dir {directory}: no vocab.txt next to model.npz")
+    model = TransformerClassifier.load(path, device=device)
+    _, meta = load_npz(path)
+    label_names = meta.get("label_names") or [str(i) for i in range(model.config.num_classes)]
+    args_path = os.path.join(directory, "train_args.json")
+    max_length = model.config.max_len
+    if os.path.isfile(args_path):
+        with open(args_path, encoding="utf-8") as f:
+            max_length = json.load(f).get("max_length", max_length)
+    return model, WordPieceTokenizer.from_pretrained(directory), label_names, max_length
+
+
+def predict_proba(model, tokenizer, texts, max_length, batch_size=256):
+    """(N, C) class probabilities, softmax of the logits, in batches."""
+    from .autograd import no_grad
+    model.eval()
+    rows = []
+    with no_grad():
+        for i in range(0, len(texts), batch_size):
+            enc = tokenizer(texts[i:i + batch_size], padding=True, truncation=True, max_length=max_length,
+                            return_tensors="np")
+            logits = model(np.asarray(enc["input_ids"]), attention_mask=np.asarray(enc["attention_mask"])).logits
+            z = logits.numpy().astype(np.float64)
+            z = np.exp(z - z.max(axis=1, keepdims=True))
+            rows.append(z / z.sum(axis=1, keepdims=True))
+    return np.concatenate(rows) if rows else np.zeros((0, model.config.num_classes))
