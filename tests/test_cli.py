@@ -1,0 +1,142 @@
+"""The command line end to end on a slice of the shipped corpus: train, then evaluate and predict on its output;
+--help for every option; user mistakes as one-line errors with exit code 2."""
+import io
+import json
+import os
+import pathlib
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from minitransformer import commands
+from minitransformer.cli import build_parser, main
+from minitransformer.io.checkpoint import load_npz
+
+REPO = pathlib.Path(__file__).resolve().parents[1]
+TINY = ["--vocab-size", "300", "--d-model", "16", "--num-heads", "2", "--num-layers", "1", "--d-ff", "32",
+        "--max-length", "48", "--batch-size", "32", "--quiet"]
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    """train 200, validation 60, test 60 sentences of the shipped corpus."""
+    directory = tmp_path_factory.mktemp("data")
+    paths = {}
+    for split, rows in (("train", 200), ("validation", 60), ("test", 60)):
+        lines = (REPO / "data" / f"{split}.tsv").read_text(encoding="utf-8").splitlines()[:rows + 1]
+        paths[split] = directory / f"{split}.tsv"
+        paths[split].write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return paths
+
+
+def data_args(files):
+    return ["--train", str(files["train"]), "--validation", str(files["validation"]), "--test", str(files["test"])]
+
+
+@pytest.fixture(scope="module")
+def run(files, tmp_path_factory):
+    out = tmp_path_factory.mktemp("run") / "r"
+    assert main(["train", *data_args(files), *TINY, "--epochs", "2", "--output-dir", str(out)]) == 0
+    return out
+
+
+def test_train_writes_model_vocab_metrics_checkpoint_and_figures(run):
+    names = {p.name for p in run.iterdir()}
+    assert {"model.npz", "vocab.txt", "tokenizer_config.json", "metrics.json", "checkpoint.npz",
+            "train_args.json"} <= names
+    assert {p.name for p in (run / "figures").iterdir()} == {"loss.png", "accuracy.png", "confusion_matrix.png",
+                                                            "attention.png", "lr_schedule.png"}
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["epoch"] == [1, 2] and len(metrics["train_loss"]) == len(metrics["val_accuracy"]) == 2
+    assert len(metrics["steps"]["loss"]) == 2 * 7                        # 200 sentences in batches of 32
+    cm = np.array(metrics["test_confusion_matrix"])
+    assert cm.sum() == 60 and metrics["test_accuracy"] == pytest.approx(np.trace(cm) / 60)
+    assert 0 <= metrics["test_macro_f1"] <= 1 and metrics["wall_time_s"] > 0
+    _, meta = load_npz(run / "model.npz")
+    assert meta["label_names"] == ["negative", "positive"] and meta["config"]["d_model"] == 16
+
+
+def test_evaluate_reproduces_the_test_metrics(run, files, capsys):
+    capsys.readouterr()
+    assert main(["evaluate", "--model-dir", str(run), "--data", str(files["test"])]) == 0
+    out = capsys.readouterr().out
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert f"accuracy  {metrics['test_accuracy']:.4f}" in out
+    assert f"macro-F1  {metrics['test_macro_f1']:.4f}" in out
+    cm = metrics["test_confusion_matrix"]
+    assert out.splitlines()[-1].split() == ["positive", str(cm[1][0]), str(cm[1][1])]
+
+
+def test_predict_prints_label_and_probabilities_for_arguments_and_stdin(run, capsys, monkeypatch):
+    capsys.readouterr()
+    assert main(["predict", "--model-dir", str(run), "The plot was not good.", "A superb film."]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2 and lines[1].endswith("\tA superb film.")
+    label, p, every, _ = lines[0].split("\t")
+    probs = dict(item.split("=") for item in every.split())
+    assert set(probs) == {"negative", "positive"} and sum(map(float, probs.values())) == pytest.approx(1, abs=1e-3)
+    assert label == max(probs, key=lambda k: float(probs[k])) and p == probs[label]
+    monkeypatch.setattr(sys, "stdin", io.StringIO("first line\n\nsecond line\n"))
+    assert main(["predict", "--model-dir", str(run)]) == 0
+    assert [line.split("\t")[-1] for line in capsys.readouterr().out.splitlines()] == ["first line", "second line"]
+
+
+def test_resume_extends_a_finished_run(run, tmp_path, capsys):
+    import shutil
+    copy = tmp_path / "copy"
+    shutil.copytree(run, copy)
+    assert main(["train", "--resume", str(copy), "--epochs", "3", "--quiet"]) == 0
+    assert "resumed from" in capsys.readouterr().out
+    assert json.loads((copy / "metrics.json").read_text())["epoch"] == [1, 2, 3]
+
+
+def test_every_option_of_every_command_is_explained():
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    for name in ("train", "evaluate", "predict"):
+        for action in sub.choices[name]._actions:
+            assert action.help, f"{name} {action.option_strings or action.dest} has no help"
+    help_text = sub.choices["train"].format_help()
+    for flag in ("--train", "--validation", "--test", "--text-column", "--label-column", "--vocab", "--vocab-size",
+                 "--d-model", "--num-heads", "--num-layers", "--d-ff", "--epochs", "--batch-size", "--lr",
+                 "--max-length", "--seed", "--device", "--output-dir", "--resume"):
+        assert flag in help_text
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["train", "--train", "missing.tsv"], "--train missing.tsv: file not found"),
+    (["train", "--text-column", "text"], "no text column 'text'; available columns: ['sentence', 'label']"),
+    (["train", "--label-column", "y"], "no label column 'y'"),
+    (["train", "--num-heads", "3"], "--num-heads 3 must divide --d-model 64"),
+    (["train", "--epochs", "0"], "--epochs must be positive"),
+    (["train", "--resume", "nowhere"], "no train_args.json"),
+    (["evaluate", "--model-dir", "nowhere"], "--model-dir nowhere: no model.npz"),
+    (["predict", "--model-dir", "nowhere", "text"], "--model-dir nowhere: no model.npz"),
+])
+def test_mistakes_are_one_line_errors_with_exit_code_2(argv, message, files, capsys, monkeypatch):
+    monkeypatch.chdir(files["train"].parent)                 # so the shipped-data default finds these files
+    os.makedirs("data", exist_ok=True)
+    for split, path in files.items():
+        target = pathlib.Path("data") / f"{split}.tsv"
+        if not target.exists():
+            target.write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1 and message in err, err
+
+
+def test_shipped_data_is_found_in_the_current_directory_first(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert pathlib.Path(commands.shipped("test")) == REPO / "data" / "test.tsv"     # fallback: the repository
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "test.tsv").write_text("sentence\tlabel\n")
+    assert commands.shipped("test") == os.path.join("data", "test.tsv")
+
+
+def test_python_dash_m_reports_errors_without_a_traceback(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "minitransformer", "evaluate", "--model-dir", str(tmp_path)],
+                            capture_output=True, text=True, cwd=REPO)
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: --model-dir") and "Traceback" not in result.stderr
