@@ -132,7 +132,9 @@ def fit(model, train_loader, val_loader=None, optimizer=None, scheduler=None, ep
         history, totals = meta["extra"].get("history", history), meta["extra"].get("epoch_totals", totals)
         log(f"resumed from {_checkpoint_path(resume_from)} at step {step} (epoch {epoch + 1})")
     checkpoint = None if checkpoint_dir is None else os.path.join(os.fspath(checkpoint_dir), CHECKPOINT_NAME)
-    last_good = {"step": None}
+    resumed_here = resume_from is not None and checkpoint is not None and \
+        os.path.abspath(_checkpoint_path(resume_from)) == os.path.abspath(checkpoint)
+    last_good = {"step": step if resumed_here else None}    # the file a nan would leave in place
 
     def save(epoch_in_progress):
         if checkpoint is None:
