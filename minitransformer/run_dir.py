@@ -14,8 +14,8 @@ import os
 import numpy as np
 
 SAVED_ARGS = ("train", "validation", "test", "text_column", "label_column", "vocab", "vocab_size", "d_model",
-              "num_heads", "num_layers", "d_ff", "dropout", "epochs", "batch_size", "lr", "weight_decay",
-              "warmup_ratio", "max_length", "seed", "device")
+              "num_heads", "num_layers", "d_ff", "dropout", "pooling", "epochs", "batch_size", "lr",
+              "weight_decay", "warmup_ratio", "max_length", "seed", "device")
 
 
 def _write_json(path, obj):
