@@ -142,8 +142,9 @@ def plot_attention(attention, tokens, head="mean", path=None, title=None):
         raise ValueError(f"plot_attention: head must be 'mean', 'all' or 0..{len(weights) - 1}, got {head!r}")
     side = 1.5 + 0.32 * len(tokens)
     fig, axes = _figure(side * len(panels) + 1.0, side, ncols=len(panels))
+    vmax = max(max(float(w.max()) for w, _ in panels), 1e-9)   # one colour scale, so the panels compare
     for ax, (w, label) in zip(axes[0], panels):
-        image = ax.imshow(w, cmap="viridis", vmin=0, vmax=max(float(w.max()), 1e-9))
+        image = ax.imshow(w, cmap="viridis", vmin=0, vmax=vmax)
         ax.set_xticks(range(len(tokens)), tokens, rotation=90)
         ax.set_yticks(range(len(tokens)), tokens)
         ax.set_xlabel("attends to (key)")
