@@ -88,6 +88,10 @@ def add_train(subparsers):
     _option(model, "--num-layers", int, "encoder layers")
     _option(model, "--d-ff", int, "hidden width of each feed-forward block")
     _option(model, "--dropout", float, "dropout probability")
+    model.add_argument("--init-from", default=None, metavar="DIR",
+                       help="fine-tune the BERT in DIR (written by `pretrain`, or any Hugging Face BERT directory "
+                            "with config.json, model.safetensors and vocab.txt) instead of a Transformer from "
+                            "scratch; DIR's vocabulary and sizes are used, --vocab and the model sizes are ignored")
     model.add_argument("--pooling", choices=("mean", "cls"), default=None,
                        help="sentence vector: mean of the token vectors, or the [CLS] vector (default: mean, "
                             "which learns this corpus in fewer epochs)")
@@ -128,6 +132,9 @@ def _resolve_train_args(args):
     args.output_dir = args.output_dir or os.path.join("runs", "latest")
     for split in ("train", "validation", "test"):
         setattr(args, split, _existing(getattr(args, split) or shipped(split), f"--{split}"))
+    if args.init_from and not os.path.isfile(os.path.join(args.init_from, "config.json")):
+        raise UsageError(f"--init-from {args.init_from}: no config.json there (pretrain writes one: "
+                         "python -m minitransformer pretrain --output-dir DIR)")
     if args.vocab and not os.path.exists(args.vocab):
         raise UsageError(f"--vocab {args.vocab}: not found (a vocab.txt or a directory holding one)")
     _positive(args, ("vocab_size", "d_model", "num_heads", "num_layers", "d_ff", "epochs", "batch_size", "lr",
@@ -158,21 +165,27 @@ def run_train(args):
     train = load_dataset(args.train, **cols)
     validation = load_dataset(args.validation, label_names=train.label_names, **cols)
     test = load_dataset(args.test, label_names=train.label_names, **cols)
-    if args.resume:
-        tokenizer = WordPieceTokenizer.from_pretrained(args.output_dir)
-    elif args.vocab:
-        tokenizer = WordPieceTokenizer.from_pretrained(args.vocab)
+    if args.init_from:                               # fine-tune a pretrained BERT: its vocabulary and sizes
+        model, tokenizer = run_dir.bert_classifier(args.init_from, train.label_names)
+        args.max_length = min(args.max_length, model.config.max_position_embeddings)
+        description = f"BERT from {args.init_from}, {model.config.num_hidden_layers} layers x hidden " \
+                      f"{model.config.hidden_size}, new classifier head"
     else:
-        tokenizer = WordPieceTokenizer.train(train.texts, vocab_size=args.vocab_size, show_progress=False)
+        if args.resume:
+            tokenizer = WordPieceTokenizer.from_pretrained(args.output_dir)
+        elif args.vocab:
+            tokenizer = WordPieceTokenizer.from_pretrained(args.vocab)
+        else:
+            tokenizer = WordPieceTokenizer.train(train.texts, vocab_size=args.vocab_size, show_progress=False)
+        model = TransformerClassifier(tokenizer.vocab_size, len(train.label_names), d_model=args.d_model,
+                                      num_heads=args.num_heads, num_layers=args.num_layers, d_ff=args.d_ff,
+                                      max_len=args.max_length, dropout=args.dropout, pad_id=tokenizer.pad_token_id,
+                                      pooling=args.pooling)
+        description = f"{args.num_layers} layers x d_model {args.d_model} x {args.num_heads} heads"
     say = print
     say(f"train: {len(train)} sentences, validation {len(validation)}, test {len(test)}; labels {train.label_names}; "
         f"vocabulary {tokenizer.vocab_size} WordPiece tokens")
-    model = TransformerClassifier(tokenizer.vocab_size, len(train.label_names), d_model=args.d_model,
-                                  num_heads=args.num_heads, num_layers=args.num_layers, d_ff=args.d_ff,
-                                  max_len=args.max_length, dropout=args.dropout, pad_id=tokenizer.pad_token_id,
-                                  pooling=args.pooling)
-    say(f"model: {args.num_layers} layers x d_model {args.d_model} x {args.num_heads} heads, "
-        f"{sum(p.size for p in model.parameters()):,} parameters, on {device}")
+    say(f"model: {description}, {sum(p.size for p in model.parameters()):,} parameters, on {device}")
     if not args.resume:                              # everything a resume needs is on disk before training starts
         run_dir.start(args.output_dir, tokenizer, args)
     loader = dict(tokenizer=tokenizer, max_length=args.max_length)
@@ -189,7 +202,7 @@ def run_train(args):
     example = run_dir.pick_example(test.texts, np.asarray(result["predictions"]) == np.asarray(test.labels))
     run_dir.finish(args.output_dir, model, tokenizer, train.label_names, history, result, args, example,
                    wall_time=time.perf_counter() - started)
-    say(f"saved {args.output_dir}: model.npz, vocab.txt, metrics.json, figures/ — try: python -m minitransformer "
+    say(f"saved {args.output_dir}: the model, vocab.txt, metrics.json, figures/ — try: python -m minitransformer "
         f"predict --model-dir {args.output_dir} \"{example}\"")
     return 0
 

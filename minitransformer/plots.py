@@ -8,6 +8,7 @@ display, no global backend is switched, and figures are freed when dropped inste
     tokens, weights = sentence_attention(model, tokenizer, "the plot was not good")
     plot_attention(weights, tokens, head="mean", path="attention.png")
 """
+import inspect
 import os
 
 import numpy as np
@@ -176,7 +177,8 @@ def plot_lr_schedule(lrs, path=None, title="Learning-rate schedule"):
 def sentence_attention(model, tokenizer, text, layer=-1, max_length=128):
     """(tokens, weights (H, T, T) NumPy) of one sentence in one encoder layer, the model in eval mode, no graph.
 
-    The model must accept `return_attentions=True` and return `.attentions`, one (B, H, T, T) per layer.
+    The model must accept `return_attentions=True` (or `output_attentions=True`, as BERT) and return
+    `.attentions`, one (B, H, T, T) per layer.
     """
     from .autograd import no_grad
     encoded = tokenizer([text], truncation=True, max_length=max_length, return_tensors="np")
@@ -185,7 +187,10 @@ def sentence_attention(model, tokenizer, text, layer=-1, max_length=128):
     model.eval()
     try:
         with no_grad():
-            out = model(ids, attention_mask=np.asarray(encoded["attention_mask"]), return_attentions=True)
+            # our TransformerClassifier says return_attentions, Hugging Face-style BERTs output_attentions
+            flag = "output_attentions" if "output_attentions" in inspect.signature(model.forward).parameters \
+                else "return_attentions"
+            out = model(ids, attention_mask=np.asarray(encoded["attention_mask"]), **{flag: True})
     finally:
         model.train(was_training)
     attention = out.attentions[layer]

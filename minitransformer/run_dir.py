@@ -15,7 +15,7 @@ import numpy as np
 
 SAVED_ARGS = ("train", "validation", "test", "text_column", "label_column", "vocab", "vocab_size", "d_model",
               "num_heads", "num_layers", "d_ff", "dropout", "pooling", "epochs", "batch_size", "lr",
-              "weight_decay", "warmup_ratio", "max_length", "seed", "device")
+              "weight_decay", "warmup_ratio", "max_length", "seed", "device", "init_from")
 
 
 def _write_json(path, obj):
@@ -57,10 +57,23 @@ def save_model(path, model, label_names):
     save_npz(path, model.state_dict(), meta)
 
 
+def bert_classifier(directory, label_names):
+    """(BertForSequenceClassification with a new head for `label_names`, its tokenizer) from a BERT directory."""
+    import warnings
+
+    from .pretraining import classifier_from_pretrained
+    with warnings.catch_warnings():                 # "classifier weights newly initialised": expected here
+        warnings.simplefilter("ignore", UserWarning)
+        return classifier_from_pretrained(directory, label_names)
+
+
 def finish(directory, model, tokenizer, label_names, history, result, args, example, wall_time):
-    """Write model.npz, metrics.json and the figures of a finished run."""
+    """Write the model (model.npz, or config.json + model.safetensors for a BERT), metrics.json and figures."""
     from . import plots
-    save_model(os.path.join(directory, "model.npz"), model, label_names)
+    if hasattr(model, "save_pretrained"):
+        model.save_pretrained(directory)            # a fine-tuned BERT stays in Hugging Face's format
+    else:
+        save_model(os.path.join(directory, "model.npz"), model, label_names)
     epochs = {k: history[k] for k in ("epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy",
                                       "val_macro_f1")}
     metrics = {"test_accuracy": result["accuracy"], "test_macro_f1": result["macro_f1"], "test_loss": result["loss"],
@@ -87,16 +100,24 @@ def load(directory, device="cpu"):
     from .models import TransformerClassifier
     from .tokenizer import WordPieceTokenizer
     path = os.path.join(directory, "model.npz")
-    if not os.path.isfile(path):
+    bert = not os.path.isfile(path) and os.path.isfile(os.path.join(directory, "model.safetensors"))
+    if not os.path.isfile(path) and not bert:
         raise FileNotFoundError(f"--model-dir {directory}: no model.npz there (train one with: "
                                 f"python -m minitransformer train --output-dir {directory})")
     if not os.path.isfile(os.path.join(directory, "vocab.txt")):
-        raise FileNotFoundError(f"--model-dir {directory}: no vocab.txt next to model.npz")
-    model = TransformerClassifier.load(path, device=device)
-    _, meta = load_npz(path)
-    label_names = meta.get("label_names") or [str(i) for i in range(model.config.num_classes)]
+        raise FileNotFoundError(f"--model-dir {directory}: no vocab.txt next to the model")
+    if bert:                                        # fine-tuned with train --init-from
+        from .models.bert import BertForSequenceClassification
+        model = BertForSequenceClassification.from_pretrained(directory, device=device).eval()
+        id2label = model.config.id2label or {}
+        label_names = [str(id2label.get(i, i)) for i in range(model.config.num_labels)]
+        max_length = model.config.max_position_embeddings
+    else:
+        model = TransformerClassifier.load(path, device=device)
+        _, meta = load_npz(path)
+        label_names = meta.get("label_names") or [str(i) for i in range(model.config.num_classes)]
+        max_length = model.config.max_len
     args_path = os.path.join(directory, "train_args.json")
-    max_length = model.config.max_len
     if os.path.isfile(args_path):
         with open(args_path, encoding="utf-8") as f:
             max_length = json.load(f).get("max_length", max_length)
@@ -116,4 +137,4 @@ def predict_proba(model, tokenizer, texts, max_length, batch_size=256):
             z = logits.numpy().astype(np.float64)
             z = np.exp(z - z.max(axis=1, keepdims=True))
             rows.append(z / z.sum(axis=1, keepdims=True))
-    return np.concatenate(rows) if rows else np.zeros((0, model.config.num_classes))
+    return np.concatenate(rows) if rows else np.zeros((0, 0))

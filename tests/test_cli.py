@@ -92,6 +92,22 @@ def test_resume_extends_a_finished_run(run, tmp_path, capsys):
     assert json.loads((copy / "metrics.json").read_text())["epoch"] == [1, 2, 3]
 
 
+def test_train_init_from_fine_tunes_a_pretrained_bert(files, tmp_path, capsys):
+    mlm = tmp_path / "mlm"
+    assert main(["pretrain", "--data", str(files["train"]), "--output-dir", str(mlm), "--epochs", "1",
+                 "--hidden-size", "16", "--layers", "1", "--heads", "2", "--vocab-size", "200",
+                 "--max-length", "32"]) == 0
+    out = tmp_path / "bert"
+    assert main(["train", *data_args(files), "--init-from", str(mlm), "--epochs", "1", "--quiet",
+                 "--output-dir", str(out)]) == 0
+    assert {"config.json", "model.safetensors", "vocab.txt", "metrics.json"} <= {p.name for p in out.iterdir()}
+    capsys.readouterr()
+    assert main(["predict", "--model-dir", str(out), "The plot was not good."]) == 0
+    assert capsys.readouterr().out.split("\t")[0] in ("negative", "positive")
+    assert main(["train", "--init-from", str(tmp_path)]) == 2
+    assert "no config.json" in capsys.readouterr().err
+
+
 def test_every_option_of_every_command_is_explained():
     parser = build_parser()
     sub = next(a for a in parser._actions if a.dest == "command")
