@@ -84,7 +84,7 @@ print(f"\n4. model: {sum(p.size for p in model.parameters()):,} parameters")
 
 # ---------------------------------------------------------------- 5. the loop
 # fit() is the plain loop: for each epoch, for each batch, train_step(); then evaluate on the validation set.
-# train_step is the heart of it, five lines (this is classroom task t4.3):
+# train_step is the heart of it, a dozen lines (classroom task t4.3 asks you to write them):
 source = inspect.getsource(train_step)
 body = source[source.index("\n", source.index("# BEGIN SOLUTION")) + 1:source.index("# END SOLUTION")]
 print("\n5. one training step (minitransformer/training.py):")
