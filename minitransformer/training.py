@@ -117,6 +117,8 @@ def fit(model, train_loader, val_loader=None, optimizer=None, scheduler=None, ep
     resume_from: a checkpoint file or directory; the model, optimizer and scheduler must be built as for the
     original run, and training continues from the saved step exactly as if it had never stopped.
     `epochs` counts from the start of the run, so a resumed run with the same `epochs` finishes the same run.
+    Exactness needs a loader with state_dict()/load_state_dict() (data.DataLoader) to resume mid-epoch, and on
+    CUDA it is only as exact as backend.get_rng_state(), which holds the CPU generator that dropout uses on CPU.
     log(text) receives a summary line per epoch (and a step line every `log_every` steps when progress=False).
     """
     if device is not None:
