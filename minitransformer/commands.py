@@ -88,10 +88,11 @@ def add_train(subparsers):
     _option(model, "--num-layers", int, "encoder layers")
     _option(model, "--d-ff", int, "hidden width of each feed-forward block")
     _option(model, "--dropout", float, "dropout probability")
-    model.add_argument("--init-from", default=None, metavar="DIR",
-                       help="fine-tune the BERT in DIR (written by `pretrain`, or any Hugging Face BERT directory "
-                            "with config.json, model.safetensors and vocab.txt) instead of a Transformer from "
-                            "scratch; DIR's vocabulary and sizes are used, --vocab and the model sizes are ignored")
+    model.add_argument("--pretrained", "--init-from", dest="init_from", default=None, metavar="DIR",
+                       help="fine-tune the BERT in DIR (any Hugging Face BERT directory with config.json, "
+                            "model.safetensors or model.safetensors.index.json, and vocab.txt; `pretrain` writes "
+                            "one) with a new classification head, instead of a Transformer from scratch; DIR's "
+                            "vocabulary and sizes are used, --vocab and the model sizes are ignored")
     model.add_argument("--pooling", choices=("mean", "cls"), default=None,
                        help="sentence vector: mean of the token vectors, or the [CLS] vector (default: mean, "
                             "which learns this corpus in fewer epochs)")
@@ -133,8 +134,8 @@ def _resolve_train_args(args):
     for split in ("train", "validation", "test"):
         setattr(args, split, _existing(getattr(args, split) or shipped(split), f"--{split}"))
     if args.init_from and not os.path.isfile(os.path.join(args.init_from, "config.json")):
-        raise UsageError(f"--init-from {args.init_from}: no config.json there (pretrain writes one: "
-                         "python -m minitransformer pretrain --output-dir DIR)")
+        raise UsageError(f"--pretrained {args.init_from}: no config.json there (expected a Hugging Face BERT "
+                         "directory; pretrain writes one: python -m minitransformer pretrain --output-dir DIR)")
     if args.vocab and not os.path.exists(args.vocab):
         raise UsageError(f"--vocab {args.vocab}: not found (a vocab.txt or a directory holding one)")
     _positive(args, ("vocab_size", "d_model", "num_heads", "num_layers", "d_ff", "epochs", "batch_size", "lr",

@@ -108,6 +108,22 @@ def test_train_init_from_fine_tunes_a_pretrained_bert(files, tmp_path, capsys):
     assert "no config.json" in capsys.readouterr().err
 
 
+@pytest.mark.slow  # a minute on 2 cores: one epoch of the 22M-parameter MiniLM
+def test_train_pretrained_fine_tunes_a_hugging_face_checkpoint(files, bert_dir, tmp_path, capsys):
+    """The real all-MiniLM-L6-v2 directory: its WordPiece vocabulary and weights, a new 2-label head."""
+    out = tmp_path / "minilm"
+    assert main(["train", *data_args(files), "--pretrained", str(bert_dir), "--epochs", "1", "--batch-size", "32",
+                 "--max-length", "32", "--lr", "5e-5", "--quiet", "--output-dir", str(out)]) == 0
+    config = json.loads((out / "config.json").read_text())
+    assert (config["hidden_size"], config["num_hidden_layers"], len(config["id2label"])) == (384, 6, 2)
+    assert (out / "vocab.txt").read_text(encoding="utf-8") == (bert_dir / "vocab.txt").read_text(encoding="utf-8")
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert 0.0 <= metrics["test_accuracy"] <= 1.0 and len(metrics["epoch"]) == 1
+    capsys.readouterr()
+    assert main(["predict", "--model-dir", str(out), "never boring, a superb film"]) == 0
+    assert capsys.readouterr().out.split("\t")[0] in ("negative", "positive")
+
+
 def test_every_option_of_every_command_is_explained():
     parser = build_parser()
     sub = next(a for a in parser._actions if a.dest == "command")
