@@ -92,6 +92,38 @@ def test_csv_short_row_names_line(tmp_path):
         load_dataset(path)
 
 
+def test_csv_unclosed_quote_names_the_line_where_the_record_starts(tmp_path):
+    # the csv module reads on to the end of the file looking for the closing quote; the culprit is line 3
+    path = write(tmp_path, "bad.csv", 'sentence,label\n"good",positive\n"unterminated,negative\nfine,positive\n')
+    with pytest.raises(ValueError, match=r"bad\.csv: line 3: expected 2 fields.*runs on to line 4: an unclosed quote"):
+        load_dataset(path)
+
+
+def test_csv_multi_line_field_is_one_row_and_later_errors_name_their_own_line(tmp_path):
+    path = write(tmp_path, "d.csv", 'text,label\n"two\nlines",1\nplain,0\nbroken,\n')
+    with pytest.raises(ValueError, match=r"d\.csv: line 5: empty label"):
+        load_dataset(path, text_column="text")
+    ds = load_dataset(write(tmp_path, "e.csv", 'text,label\n"two\nlines",1\nplain,0\n'), text_column="text")
+    assert ds.texts == ["two\nlines", "plain"]
+
+
+@pytest.mark.parametrize("name, head", [("d.tsv", b"sentence\tlabel\n"), ("d.csv", b"sentence,label\n"),
+                                        ("d.jsonl", b'{"sentence": "ok", "label": 1}\n')])
+def test_bytes_that_are_not_utf8_name_file_and_line(tmp_path, name, head):
+    path = tmp_path / name                              # a Latin-1 'é' (0xe9) on line 2
+    row = b'{"sentence": "caf\xe9", "label": 0}\n' if name.endswith("jsonl") else b"caf\xe9\t0\n"
+    path.write_bytes(head + (row.replace(b"\t", b",") if name.endswith("csv") else row))
+    with pytest.raises(ValueError, match=rf"{name}: line 2: not valid UTF-8 .*byte 0xe9.*save the file as UTF-8"):
+        load_dataset(path)
+
+
+def test_a_utf8_byte_order_mark_is_not_part_of_the_first_column(tmp_path):
+    for name, text in (("d.csv", "sentence,label\nhi,1\n"), ("d.jsonl", '{"sentence": "hi", "label": 1}\n')):
+        path = tmp_path / name
+        path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+        assert load_dataset(path).texts == ["hi"]
+
+
 def test_missing_column_lists_available_columns(tmp_path):
     path = write(tmp_path, "d.tsv", "text\tlabel\nhi\t1\n")
     with pytest.raises(ValueError) as e:

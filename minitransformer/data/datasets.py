@@ -1,5 +1,6 @@
 """Labelled text datasets: TSV (SST-2 style), CSV and JSONL files with a header, or plain Python lists."""
 import csv
+import io
 import json
 import os
 
@@ -79,64 +80,81 @@ def _column(columns, name, path, kind):
     return columns.index(name)
 
 
+def _read_text(path):
+    """The file's text; bytes that are not UTF-8 give an error naming the file and the line they are on."""
+    with open(path, "rb") as f:
+        raw = f.read()
+    try:
+        return raw.decode("utf-8-sig")               # -sig: a byte-order mark (Excel's UTF-8 CSV) is not text
+    except UnicodeDecodeError as e:
+        line = raw.count(b"\n", 0, e.start) + 1
+        raise ValueError(f"{path}: line {line}: not valid UTF-8 ({e.reason}, byte 0x{raw[e.start]:02x}); "
+                         "save the file as UTF-8") from None
+
+
+def _csv_records(f, path):
+    """(first line, last line, row) per CSV record: a quoted field may span lines, an unclosed quote many."""
+    reader = csv.reader(f)
+    while True:
+        first = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as e:
+            raise ValueError(f"{path}: line {first}: malformed CSV ({e})") from None
+        yield first, reader.line_num, row
+
+
 def _read_delimited(path, text_column, label_column, delimiter):
     """(texts, label names, line numbers) from a TSV or CSV file with a header row."""
     rows = []
-    with open(path, encoding="utf-8", newline="") as f:
-        if delimiter == "\t":
-            # SST-2 TSVs are unquoted (sentences contain bare '"'), so split on tabs only, as pandas' QUOTE_NONE.
-            records = ((n, line.rstrip("\r\n").split("\t")) for n, line in enumerate(f, start=1))
-        else:
-            reader = csv.reader(f)
-            records = ((reader.line_num, row) for row in reader)
-        try:
-            _, header = next(records)
-        except StopIteration:
-            raise ValueError(f"{path}: the file is empty; expected a header row naming the columns") from None
-        except csv.Error as e:
-            raise ValueError(f"{path}: line 1: malformed CSV header ({e})") from None
-        header = [h.strip().lstrip("\ufeff") for h in header]
-        t = _column(header, text_column, path, "text")
-        y = _column(header, label_column, path, "label")
-        while True:
-            try:
-                line, row = next(records)
-            except StopIteration:
-                break
-            except csv.Error as e:
-                raise ValueError(f"{path}: line {reader.line_num}: malformed CSV ({e})") from None
-            if not any(field.strip() for field in row):
-                continue                                   # blank lines (a trailing newline) are skipped
-            if len(row) != len(header):
-                raise ValueError(f"{path}: line {line}: expected {len(header)} fields {header}, found {len(row)}"
-                                 + (" (a tab inside the text?)" if delimiter == "\t" else ""))
-            rows.append((row[t], row[y].strip(), line))
+    f = io.StringIO(_read_text(path), newline="")
+    if delimiter == "\t":
+        # SST-2 TSVs are unquoted (sentences contain bare '"'), so split on tabs only, as pandas' QUOTE_NONE.
+        records = ((n, n, line.rstrip("\r\n").split("\t")) for n, line in enumerate(f, start=1))
+    else:
+        records = _csv_records(f, path)
+    header = next(records, None)
+    if header is None:
+        raise ValueError(f"{path}: the file is empty; expected a header row naming the columns")
+    header = [h.strip() for h in header[2]]
+    t = _column(header, text_column, path, "text")
+    y = _column(header, label_column, path, "label")
+    for first, last, row in records:
+        if not any(field.strip() for field in row):
+            continue                                   # blank lines (a trailing newline) are skipped
+        if len(row) != len(header):
+            hint = " (a tab inside the text?)" if delimiter == "\t" else ""
+            if last > first:                           # the csv module read on past the end of the line
+                hint = f" (the record runs on to line {last}: an unclosed quote?)"
+            raise ValueError(f"{path}: line {first}: expected {len(header)} fields {header}, found {len(row)}{hint}")
+        rows.append((row[t], row[y].strip(), first))
     return rows
 
 
 def _read_jsonl(path, text_column, label_column):
     """(text, label name, line number) rows from a JSON Lines file: one object per line."""
     rows = []
-    with open(path, encoding="utf-8") as f:
-        for line, raw in enumerate(f, start=1):
-            if not raw.strip():
-                continue
-            try:
-                obj = json.loads(raw)
-            except json.JSONDecodeError as e:
-                raise ValueError(f"{path}: line {line}: bad JSON ({e.msg} at column {e.colno})") from None
-            if not isinstance(obj, dict):
-                raise ValueError(f"{path}: line {line}: expected a JSON object, found {type(obj).__name__}")
-            for name, kind in ((text_column, "text"), (label_column, "label")):
-                if name not in obj:
-                    raise ValueError(f"{path}: line {line}: no {kind} column {name!r}; "
-                                     f"available columns: {list(obj)}")
-            text, label = obj[text_column], obj[label_column]
-            if not isinstance(text, str):
-                raise ValueError(f"{path}: line {line}: text {text!r} is a {type(text).__name__}, expected a string")
-            if isinstance(label, (dict, list)) or label is None:
-                raise ValueError(f"{path}: line {line}: label {label!r} is not a string or a number")
-            rows.append((text, str(label).strip(), line))
+    for line, raw in enumerate(io.StringIO(_read_text(path), newline=None), start=1):
+        if not raw.strip():
+            continue
+        try:
+            obj = json.loads(raw)
+        except json.JSONDecodeError as e:
+            raise ValueError(f"{path}: line {line}: bad JSON ({e.msg} at column {e.colno})") from None
+        if not isinstance(obj, dict):
+            raise ValueError(f"{path}: line {line}: expected a JSON object, found {type(obj).__name__}")
+        for name, kind in ((text_column, "text"), (label_column, "label")):
+            if name not in obj:
+                raise ValueError(f"{path}: line {line}: no {kind} column {name!r}; "
+                                 f"available columns: {list(obj)}")
+        text, label = obj[text_column], obj[label_column]
+        if not isinstance(text, str):
+            raise ValueError(f"{path}: line {line}: text {text!r} is a {type(text).__name__}, expected a string")
+        if isinstance(label, (dict, list)) or label is None:
+            raise ValueError(f"{path}: line {line}: label {label!r} is not a string or a number")
+        rows.append((text, str(label).strip(), line))
     return rows
 
 
