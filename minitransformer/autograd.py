@@ -113,6 +113,8 @@ def run_backward(root, grad, retain_graph=False):
             continue
         fn = node._creator
         if fn is None:  # a leaf: accumulate across backward() calls until zero_grad
+            if node_grad.dtype != node.data.dtype:  # float32 leaf used beside float64: its grad stays float32
+                node_grad = node_grad.astype(node.data.dtype)
             if node.grad is None:  # its own writable copy: backward may hand out read-only or shared views
                 node.grad = Tensor._wrap(node_grad.copy())
             else:

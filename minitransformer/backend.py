@@ -116,6 +116,8 @@ def to_numpy(array):
 def asarray(data, dtype=None, device="cpu"):
     """Make an array of `dtype` on `device`; floats default to float32, ints to int64, bools stay bool."""
     device = parse_device(device)
+    if isinstance(data, (list, tuple)):
+        data = _from_nested(data)
     if dtype is None:
         inferred = np.asarray(data).dtype if device_of(data) == "cpu" else data.dtype
         dtype = {"f": DEFAULT_FLOAT, "i": np.int64, "u": np.int64, "b": np.bool_}.get(inferred.kind)
@@ -127,6 +129,16 @@ def asarray(data, dtype=None, device="cpu"):
     cp = cupy()
     with cp.cuda.Device(int(device.split(":")[1])):
         return cp.asarray(data, dtype=dtype)
+
+
+def _from_nested(data):
+    """Nested lists as one NumPy array, or a ValueError naming the ragged row (rows must have equal lengths)."""
+    try:
+        return np.asarray(data)
+    except ValueError:
+        lengths = [len(row) if hasattr(row, "__len__") else None for row in data]
+        raise ValueError(f"cannot make a tensor from ragged nested lists: the rows have lengths {lengths}; "
+                         "every row must have the same length (pad them first)") from None
 
 
 # ---------------------------------------------------------------- random numbers

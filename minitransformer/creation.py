@@ -1,12 +1,19 @@
 """Making tensors: from data, filled, random; and joining them (cat, stack, where)."""
 from . import backend
 from .ops import Concatenate, Stack, Where
-from .tensor import Tensor
+from .tensor import Tensor, promote
 
 
 def tensor(data, requires_grad=False, dtype=None, device="cpu"):
-    """A new leaf tensor. Floats become float32 unless `dtype` says otherwise; ints int64; bools bool."""
-    return Tensor(data, requires_grad=requires_grad, dtype=dtype, device=device)
+    """A new leaf tensor. Floats become float32 unless `dtype` says otherwise; ints int64; bools bool.
+
+    It holds its own copy of the data, as torch.tensor does: training it (optimizers update in place) never
+    writes into the array it was made from, and changing that array later never changes it."""
+    source = data.data if isinstance(data, Tensor) else data
+    out = Tensor(source, requires_grad=requires_grad, dtype=dtype, device=device)
+    if out.data is source:  # asarray handed back the caller's own array (same dtype and device): copy it
+        out.data = out.data.copy()
+    return out
 
 
 def _filled(fill, shape, dtype, device, requires_grad):
@@ -75,5 +82,5 @@ def where(condition, a, b):
     if like is None:
         a = Tensor(a)
         like = a
-    a, b = like._lift(a), like._lift(b)
+    a, b = promote(like._lift(a), like._lift(b))  # float32 beside int64 stays float32, as in a + b
     return Where.apply(condition, a, b)

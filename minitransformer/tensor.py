@@ -107,27 +107,34 @@ class Tensor:
 
     # ------------------------------------------------------------------ operator sugar (calls into ops/)
     def _lift(self, other):
-        """A Python scalar or array becomes a tensor of this tensor's dtype, so scalars never upcast."""
+        """A Python scalar or array becomes a tensor of this tensor's dtype, so scalars never upcast (except an int
+        beside a bool mask, which becomes int64: `1 - mask` must count, not apply a logical op)."""
         if isinstance(other, Tensor):
             return other
         if isinstance(other, numbers.Number) and not backend.is_float(self.dtype) and isinstance(other, float):
             raise TypeError(f"mixing integer tensor (dtype {self.dtype}) with float {other}: "
                             "convert it first with .astype('float32')")
-        dtype = self.dtype if isinstance(other, numbers.Number) else None
+        dtype = None
+        if isinstance(other, numbers.Number):
+            dtype = "int64" if self.dtype == bool and not isinstance(other, bool) else self.dtype
         return Tensor(other, dtype=dtype, device=self.device)
 
-    def __add__(self, other): return _ops.Add.apply(self, self._lift(other))
-    def __radd__(self, other): return _ops.Add.apply(self._lift(other), self)
-    def __sub__(self, other): return _ops.Sub.apply(self, self._lift(other))
-    def __rsub__(self, other): return _ops.Sub.apply(self._lift(other), self)
-    def __mul__(self, other): return _ops.Mul.apply(self, self._lift(other))
-    def __rmul__(self, other): return _ops.Mul.apply(self._lift(other), self)
-    def __truediv__(self, other): return _ops.Div.apply(self, self._lift(other))
-    def __rtruediv__(self, other): return _ops.Div.apply(self._lift(other), self)
-    def __pow__(self, other): return _ops.Pow.apply(self, self._lift(other))
-    def __rpow__(self, other): return _ops.Pow.apply(self._lift(other), self)
-    def __matmul__(self, other): return _ops.MatMul.apply(self, self._lift(other))
-    def __rmatmul__(self, other): return _ops.MatMul.apply(self._lift(other), self)
+    def _pair(self, other, divide=False):
+        """(self, other) in dtypes NumPy will not widen to float64: see promote()."""
+        return promote(self, other if isinstance(other, Tensor) else self._lift(other), divide)
+
+    def __add__(self, other): return _ops.Add.apply(*self._pair(other))
+    def __radd__(self, other): return _ops.Add.apply(*self._pair(other)[::-1])
+    def __sub__(self, other): return _ops.Sub.apply(*self._pair(other))
+    def __rsub__(self, other): return _ops.Sub.apply(*self._pair(other)[::-1])
+    def __mul__(self, other): return _ops.Mul.apply(*self._pair(other))
+    def __rmul__(self, other): return _ops.Mul.apply(*self._pair(other)[::-1])
+    def __truediv__(self, other): return _ops.Div.apply(*self._pair(other, divide=True))
+    def __rtruediv__(self, other): return _ops.Div.apply(*self._pair(other, divide=True)[::-1])
+    def __pow__(self, other): return _ops.Pow.apply(*self._pair(other))
+    def __rpow__(self, other): return _ops.Pow.apply(*self._pair(other)[::-1])
+    def __matmul__(self, other): return _ops.MatMul.apply(*self._pair(other))
+    def __rmatmul__(self, other): return _ops.MatMul.apply(*self._pair(other)[::-1])
     def __neg__(self): return _ops.Neg.apply(self)
 
     def _compare(self, other, op):
@@ -183,6 +190,9 @@ class Tensor:
 
     def transpose(self, axis1=-2, axis2=-1):
         """Swap two axes (PyTorch's transpose(dim0, dim1)); default swaps the last two."""
+        if not (-self.ndim <= axis1 < self.ndim and -self.ndim <= axis2 < self.ndim):
+            raise ValueError(f"transpose: axes ({axis1}, {axis2}) are out of range for a tensor of shape "
+                             f"{self.shape} ({self.ndim} dimensions)")
         axes = list(range(self.ndim))
         axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
         return _ops.Permute.apply(self, axes=tuple(axes))
@@ -203,6 +213,25 @@ class Tensor:
     def any(self): return bool(self.data.any())
     def all(self): return bool(self.data.all())
     def argmax(self, axis=None): return Tensor._wrap(self.data.argmax(axis=axis))
+
+
+def promote(a, b, divide=False):
+    """Two tensors about to meet in a binary op, in the dtypes PyTorch would compute in: an int or bool tensor
+    beside a float one takes the float's dtype (float32 + int64 -> float32, where NumPy gives float64), and true
+    division of two int/bool tensors is done in float32. Two floats, or two ints, pass unchanged."""
+    dtype_a, dtype_b = a.data.dtype, b.data.dtype
+    if dtype_a is dtype_b and not divide:  # the common case, as cheap as it can be (dtypes are singletons)
+        return a, b
+    kind_a, kind_b = dtype_a.kind, dtype_b.kind
+    if kind_a == kind_b and not (divide and kind_a != "f"):
+        return a, b
+    if kind_a == "f" and kind_b != "f":
+        return a, b.astype(a.dtype)
+    if kind_b == "f" and kind_a != "f":
+        return a.astype(b.dtype), b
+    if divide and kind_a != "f":  # int / int, bool / int, ...: a float result, in the default float32
+        return a.astype(backend.DEFAULT_FLOAT), b.astype(backend.DEFAULT_FLOAT)
+    return a, b
 
 
 autograd.Tensor = Tensor  # Function.apply and the engine wrap arrays in it
