@@ -3,7 +3,8 @@
 To add a command: write ``add_<name>(subparsers)`` that builds its parser and sets ``func`` to a function taking
 the parsed args and returning an exit code, then list it in COMMANDS. Import heavy modules inside that function,
 so `python -m minitransformer --help` stays instant. Raise UsageError (or FileNotFoundError / ValueError) for a
-user mistake: main() prints one line `error: ...` and returns 2, never a traceback.
+user mistake: main() prints one line `error: ...` and returns 2, never a traceback. A training run that fails
+(a non-finite loss) is one line too, with exit code 1.
 """
 import argparse
 import os
@@ -71,6 +72,9 @@ def main(argv=None):
     except (UsageError, FileNotFoundError, ValueError, TypeError, UnicodeDecodeError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    except FloatingPointError as e:  # training.NonFiniteLossError: the run failed, the message says what is kept
+        print(f"error: {e}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130

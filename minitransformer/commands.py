@@ -76,8 +76,8 @@ def add_train(subparsers):
                       help="validation file, evaluated after every epoch (default: the shipped data/validation.tsv)")
     data.add_argument("--test", default=None, metavar="PATH",
                       help="test file, evaluated once at the end (default: the shipped data/test.tsv)")
-    data.add_argument("--text-column", default="sentence", help="column holding the text (default: sentence)")
-    data.add_argument("--label-column", default="label", help="column holding the label (default: label)")
+    data.add_argument("--text-column", default=None, help="column holding the text (default: sentence)")
+    data.add_argument("--label-column", default=None, help="column holding the label (default: label)")
     vocab = p.add_argument_group("vocabulary").add_mutually_exclusive_group()
     vocab.add_argument("--vocab", default=None, metavar="PATH",
                        help="use this vocab.txt (or tokenizer directory) instead of training one")
@@ -108,15 +108,30 @@ def add_train(subparsers):
     out.add_argument("--output-dir", default=None, metavar="DIR",
                      help="where the run is written (default: runs/latest; replaced files are overwritten)")
     out.add_argument("--resume", default=None, metavar="DIR",
-                     help="continue the interrupted run in DIR from its checkpoint.npz, with its saved settings")
+                     help="continue the interrupted run in DIR from its checkpoint.npz, with its saved settings "
+                          "(only --epochs, --device and --quiet may be given with it)")
     out.add_argument("--quiet", action="store_true", help="no progress bars, only the epoch summaries")
     p.set_defaults(func=run_train)
+
+
+# Options whose flag is not --<name with dashes>
+FLAGS = {"init_from": "--pretrained", "output_dir": "--output-dir"}
+
+
+def _flag(name):
+    return FLAGS.get(name, "--" + name.replace("_", "-"))
 
 
 def _resolve_train_args(args):
     """Fill unset options from the defaults, or from the saved run when resuming; check paths and values."""
     from . import run_dir
     if args.resume:
+        # Silently dropping an option would train something other than what was asked for: refuse it instead.
+        given = [_flag(k) for k in (*run_dir.SAVED_ARGS, "output_dir")
+                 if k not in ("epochs", "device") and getattr(args, k, None) is not None]
+        if given:
+            raise UsageError(f"--resume {args.resume} continues the run with its saved settings, so "
+                             f"{', '.join(given)} cannot be given with it (only --epochs, --device and --quiet)")
         saved = run_dir.read_train_args(args.resume)
         epochs, device = args.epochs, args.device
         for key, value in saved.items():
@@ -126,9 +141,19 @@ def _resolve_train_args(args):
         args.output_dir = args.resume
         args.resume = True
         return args
+    for split in ("train", "validation", "test"):
+        if getattr(args, split):
+            _existing(getattr(args, split), f"--{split}")
+    if args.train and not (args.validation and args.test):
+        # The shipped validation/test splits hold other sentences (and maybe other labels and columns).
+        missing = " and ".join(f"--{s} PATH" for s in ("validation", "test") if not getattr(args, s))
+        raise UsageError(f"--train {args.train} needs {missing} as well: the shipped splits go only with the "
+                         "shipped training data")
     for key, value in DEFAULTS.items():
         if getattr(args, key, None) is None:
             setattr(args, key, value)
+    args.text_column = args.text_column or "sentence"
+    args.label_column = args.label_column or "label"
     args.device = args.device or "cpu"
     args.output_dir = args.output_dir or os.path.join("runs", "latest")
     for split in ("train", "validation", "test"):

@@ -92,6 +92,34 @@ def test_resume_extends_a_finished_run(run, tmp_path, capsys):
     assert json.loads((copy / "metrics.json").read_text())["epoch"] == [1, 2, 3]
 
 
+def test_resume_refuses_options_it_would_ignore(run, tmp_path, capsys):
+    # --resume trains with the saved settings; a new --lr or --d-model would be silently dropped otherwise
+    import shutil
+    copy = tmp_path / "copy"                                 # a copy: were it accepted, the run would change
+    shutil.copytree(run, copy)
+    assert main(["train", "--resume", str(copy), "--lr", "0.5", "--d-model", "32", "--epochs", "3"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: --resume {copy} continues the run with its saved settings, so --d-model, --lr ")
+    assert err.count("\n") == 1 and "only --epochs, --device and --quiet" in err
+
+
+def test_own_training_file_needs_its_own_validation_and_test_files(files, capsys):
+    # the shipped splits are other sentences (maybe other labels and columns): never mix them in silently
+    assert main(["train", "--train", str(files["train"]), "--test", str(files["test"])]) == 2
+    err = capsys.readouterr().err
+    assert err == f"error: --train {files['train']} needs --validation PATH as well: the shipped splits go only " \
+                  "with the shipped training data\n"
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_a_diverging_run_stops_with_a_one_line_error_naming_the_step(files, tmp_path, capsys):
+    out = tmp_path / "nan"
+    assert main(["train", *data_args(files), *TINY, "--epochs", "2", "--lr", "1e30", "--output-dir", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: training stopped: the loss is nan at step ") and err.count("\n") == 1, err
+    assert not (out / "model.npz").exists()
+
+
 def test_train_init_from_fine_tunes_a_pretrained_bert(files, tmp_path, capsys):
     mlm = tmp_path / "mlm"
     assert main(["pretrain", "--data", str(files["train"]), "--output-dir", str(mlm), "--epochs", "1",
