@@ -97,6 +97,22 @@ def test_atomic_write_helpers(tmp_path, monkeypatch):
     assert sorted(os.listdir(tmp_path)) == ["b.bin", "sub"]
 
 
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
+def test_atomic_files_get_the_mode_a_plain_open_would_give(tmp_path):
+    # the temp file comes from mkstemp (0600): without a chmod every checkpoint would be private to its owner
+    mask = os.umask(0o027)
+    try:
+        atomic_write_text(tmp_path / "new.json", "{}")
+        (tmp_path / "plain.json").write_text("{}")
+        assert os.stat(tmp_path / "new.json").st_mode & 0o777 == os.stat(tmp_path / "plain.json").st_mode & 0o777 \
+            == 0o640
+        os.chmod(tmp_path / "new.json", 0o604)               # replacing a file keeps that file's mode
+        save_npz(tmp_path / "new.json", {"a": np.zeros(1)})
+        assert os.stat(tmp_path / "new.json").st_mode & 0o777 == 0o604
+    finally:
+        os.umask(mask)
+
+
 def test_to_numpy_duck_types():
     class FakeCupyArray:  # what matters is the module name and .get(), as for cupy.ndarray
         __module__ = "cupy._core.core"
