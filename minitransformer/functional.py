@@ -27,14 +27,33 @@ def as_tensor(x, device=None):
     return Tensor(x, device=device or "cpu")
 
 
+def _floating(x, op):
+    """x when it holds floats; integer or bool data is a TypeError saying how to convert it (NumPy would either
+    fail deep inside a ufunc or silently compute in float64)."""
+    if x.dtype.kind != "f":
+        raise TypeError(f"{op}: needs a floating-point tensor, got dtype {x.dtype}; convert it with "
+                        ".astype('float32')")
+    return x
+
+
+def _check_axis(x, axis, op):
+    if not isinstance(axis, int) or not -x.ndim <= axis < x.ndim:
+        raise ValueError(f"{op}: axis {axis!r} is out of range for a tensor of shape {x.shape} "
+                         f"(expected an int in {-x.ndim}..{x.ndim - 1})")
+
+
 def softmax(x, axis=-1):
     """exp(x) / sum exp(x) along `axis` (rows sum to 1)."""
-    return Softmax.apply(as_tensor(x), axis=axis)
+    x = _floating(as_tensor(x), "softmax")
+    _check_axis(x, axis, "softmax")
+    return Softmax.apply(x, axis=axis)
 
 
 def log_softmax(x, axis=-1):
     """x - log sum exp(x) along `axis`: log-probabilities, computed without overflow."""
-    return LogSoftmax.apply(as_tensor(x), axis=axis)
+    x = _floating(as_tensor(x), "log_softmax")
+    _check_axis(x, axis, "log_softmax")
+    return LogSoftmax.apply(x, axis=axis)
 
 
 def _labels(logits, labels, op):
@@ -63,7 +82,7 @@ def cross_entropy(logits, labels, ignore_index=-100, reduction="mean", label_smo
         raise ValueError(f"cross_entropy: reduction must be one of {REDUCTIONS}, got {reduction!r}")
     if not 0 <= label_smoothing < 1:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1), got {label_smoothing}")
-    logits = as_tensor(logits)
+    logits = _floating(as_tensor(logits), "cross_entropy")
     lead = logits.shape[:-1]
     flat, labels, classes = _labels(logits, labels, "cross_entropy")
     _check_range(labels, classes, ignore_index, "cross_entropy")
@@ -92,7 +111,7 @@ def nll_loss(log_probs, labels, ignore_index=-100, reduction="mean"):
 
 def layer_norm(x, normalized_shape, weight=None, bias=None, eps=1e-5):
     """(x - mean) / sqrt(var + eps) * weight + bias over the trailing `normalized_shape` axes (biased variance)."""
-    x = as_tensor(x)
+    x = _floating(as_tensor(x), "layer_norm")
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     if x.shape[x.ndim - len(shape):] != shape or len(shape) > x.ndim:
         raise ValueError(f"layer_norm: input of shape {x.shape} does not end in normalized_shape {shape}")
@@ -109,7 +128,7 @@ def layer_norm(x, normalized_shape, weight=None, bias=None, eps=1e-5):
 
 def gelu(x, approximate="none"):
     """x Phi(x): exact with erf ("none", BERT's "gelu") or the tanh approximation ("tanh", "gelu_new")."""
-    return GELU.apply(as_tensor(x), approximate=approximate)
+    return GELU.apply(_floating(as_tensor(x), "gelu"), approximate=approximate)
 
 
 def relu(x):
@@ -145,8 +164,14 @@ def embedding(ids, weight, padding_idx=None):
 
 def linear(x, weight, bias=None):
     """x Wᵀ + b with weight stored (out, in), as PyTorch and Hugging Face checkpoints store it."""
-    inputs = [as_tensor(x), as_tensor(weight)] + ([as_tensor(bias)] if bias is not None else [])
-    return Linear.apply(*inputs)
+    x, weight = as_tensor(x), as_tensor(weight)
+    if x.ndim == 0 or weight.ndim != 2:
+        raise ValueError(f"linear: needs input (..., in_features) and weight (out_features, in_features), got "
+                         f"shapes {x.shape} and {weight.shape}")
+    if _floating(x, "linear").dtype != weight.dtype:  # NumPy would quietly run the whole model in float64
+        raise TypeError(f"linear: input has dtype {x.dtype} but the weight has dtype {weight.dtype}; convert the "
+                        f"input with .astype('{weight.dtype}') (or the module with .double() / .float())")
+    return Linear.apply(x, weight, *([as_tensor(bias)] if bias is not None else []))
 
 
 def scaled_dot_product_attention(q, k, v, mask=None, dropout_p=0.0, training=True):
@@ -154,15 +179,21 @@ def scaled_dot_product_attention(q, k, v, mask=None, dropout_p=0.0, training=Tru
     q (..., Tq, d), k (..., Tk, d), v (..., Tk, dv); mask a bool keep-mask broadcastable to (..., Tq, Tk).
     weights (..., Tq, Tk) are the softmax before dropout, outside the graph; a row with every key masked gets
     uniform weights (finite, never NaN)."""
-    q, k, v = as_tensor(q), as_tensor(k), as_tensor(v)
+    q, k, v = (_floating(as_tensor(t), "scaled_dot_product_attention") for t in (q, k, v))
     if mask is not None:
         mask = as_tensor(mask, device=q.device)
+        hint = ("; a (B, T) attention_mask of 1s and 0s becomes the (B, 1, 1, T) keep-mask with "
+                "F.padding_mask(attention_mask)")
+        if mask.dtype != bool:
+            raise TypeError(f"scaled_dot_product_attention: mask must be a boolean keep-mask (True = attend), got "
+                            f"dtype {mask.dtype}" + hint)
         try:
             np.broadcast_shapes(mask.shape,  # shapes only: fine for CuPy data too
                                 q.shape[:-1] + (k.shape[-2],))
         except ValueError:
             raise ValueError(f"scaled_dot_product_attention: mask of shape {mask.shape} does not broadcast to the "
-                             f"scores' shape {q.shape[:-1] + (k.shape[-2],)}") from None
+                             f"scores' shape {q.shape[:-1] + (k.shape[-2],)} (B, H, Tq, Tk)"
+                             + (hint if mask.ndim == 2 else "")) from None
         mask = mask.data
     if not 0 <= dropout_p < 1:
         raise ValueError(f"scaled_dot_product_attention: dropout_p must be in [0, 1), got {dropout_p}")
