@@ -75,6 +75,18 @@ def test_padding_is_invisible(pooling, norm_first, device):
     np.testing.assert_array_equal(explicit, in_batch)  # the default mask is ids != pad_id
 
 
+@pytest.mark.parametrize("pooling", ["cls", "mean"])
+def test_attention_mask_hides_whatever_ids_it_covers(pooling):
+    """The attention_mask, not the pad id, decides what is hidden: real token ids under a 0 change nothing. (The
+    test above cannot tell, since its explicit mask marks the same positions as the default ids != pad_id.)"""
+    model = tiny(pooling=pooling).eval()
+    alone = model(np.array([[1, 4, 6, 2]])).logits.numpy()
+    ids = np.array([[1, 4, 6, 2, 7, 9, 3]])  # ordinary tokens after the sentence
+    for mask in (np.array([[1, 1, 1, 1, 0, 0, 0]]), np.array([[True] * 4 + [False] * 3])):  # 0/1 or bool
+        np.testing.assert_allclose(model(ids, attention_mask=mask).logits.numpy(), alone, rtol=1e-5, atol=1e-6)
+    assert not np.allclose(model(ids).logits.numpy(), alone, atol=1e-4)  # unmasked, the extra tokens are read
+
+
 def test_loss_is_mean_cross_entropy_and_attentions_on_request(device):
     model = tiny().to(device)
     labels = np.array([2, 0])
