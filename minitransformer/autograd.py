@@ -83,8 +83,13 @@ def check_same_device(op, tensors):
                                "move them to one device with .to(device) first")
 
 
+FREED = ("backward through the graph a second time: its saved arrays were freed after the first backward(); "
+         "call backward(retain_graph=True) the first time")
+
+
 def topological_order(root):
-    """Every node that leads to `root` and requires grad, inputs before outputs (iterative: no recursion limit)."""
+    """Every node that leads to `root` and requires grad, inputs before outputs (iterative: no recursion limit).
+    A node whose graph an earlier backward() freed is an error here, before any leaf's .grad has changed."""
     order, visited = [], set()
     stack = [(root, False)]
     while stack:
@@ -97,6 +102,8 @@ def topological_order(root):
         visited.add(id(node))
         stack.append((node, True))
         if node._creator is not None:
+            if node._creator.freed:
+                raise RuntimeError(FREED)
             for parent in node._creator.inputs:
                 if parent.requires_grad and id(parent) not in visited:
                     stack.append((parent, False))
@@ -120,9 +127,6 @@ def run_backward(root, grad, retain_graph=False):
             else:
                 node.grad = Tensor._wrap(node.grad.data + node_grad)
             continue
-        if fn.freed:
-            raise RuntimeError("backward through the graph a second time: its saved arrays were freed after "
-                               "the first backward(); call backward(retain_graph=True) the first time")
         parent_grads = fn.backward(node_grad)
         if len(parent_grads) != len(fn.inputs):
             raise RuntimeError(f"{type(fn).__name__}.backward returned {len(parent_grads)} gradients for "

@@ -57,6 +57,19 @@ def test_second_backward_raises_unless_the_graph_was_retained(device):
         loss.backward()
 
 
+def test_a_refused_second_backward_changes_no_gradient(device):
+    """The freed graph is found before anything propagates: a leaf on an intact branch that the walk would
+    reach first must not have its .grad half-updated when the error comes."""
+    x, z = leaf([1.0, 2.0], device), leaf([3.0, 4.0], device)
+    y = x * x
+    y.sum().backward()
+    for loss in ((z * 5).sum() + (y * 2).sum(), (y * 2).sum() + (z * 5).sum()):  # either branch order
+        with pytest.raises(RuntimeError, match="second time"):
+            loss.backward()
+        assert z.grad is None
+        np.testing.assert_array_equal(x.grad.numpy(), [2.0, 4.0])
+
+
 def test_non_scalar_output_needs_an_explicit_grad(device):
     x = leaf([1.0, 2.0], device)
     y = x * 3
