@@ -66,3 +66,27 @@ def test_learned_positional_embedding_adds_trained_rows():
     np.testing.assert_allclose(learned(x).numpy(), x.numpy() + learned.embedding.weight.numpy()[:3], rtol=1e-6)
     with pytest.raises(ValueError, match="exceeds max_len=10"):
         learned(mt.randn(1, 11, 4))
+
+
+def test_gradcheck_positional_modules_float64():
+    """Sinusoids add a constant (dx = dy); the learned table gets dy summed over the batch in its first T rows."""
+    x = mt.tensor(np.random.default_rng(0).standard_normal((2, 3, 4)), dtype="float64")
+    sinusoidal = nn.SinusoidalPositionalEncoding(4, max_len=6).double()
+    assert mt.gradcheck(sinusoidal, x)
+    mt.manual_seed(0)
+    learned = nn.LearnedPositionalEmbedding(6, 4).double()
+    table = learned.embedding.weight
+
+    def fn(x, weight):
+        learned.embedding._parameters["weight"] = weight  # gradcheck differentiates its own float64 copy
+        return learned(x)
+    try:
+        assert mt.gradcheck(fn, x, table)
+    finally:
+        learned.embedding._parameters["weight"] = table
+    xs = mt.tensor(x.numpy(), dtype="float64")
+    learned.zero_grad()
+    (learned(xs) * mt.tensor(np.arange(24.0).reshape(2, 3, 4), dtype="float64")).sum().backward()
+    expected = np.zeros((6, 4))
+    expected[:3] = np.arange(24.0).reshape(2, 3, 4).sum(0)  # rows beyond T get nothing
+    np.testing.assert_array_equal(table.grad.numpy(), expected)
