@@ -57,6 +57,18 @@ class Tensor:
         """The values as a NumPy array (copied from the GPU when needed; shares memory on CPU)."""
         return backend.to_numpy(self.data)
 
+    def __array__(self, dtype=None, copy=None):
+        """np.asarray(t) gives the values (not an object array of tensors); a GPU tensor needs .numpy() to say
+        that it copies to the host, as torch asks for .cpu()."""
+        if self.device != "cpu":
+            raise TypeError(f"cannot convert a tensor on {self.device} to NumPy implicitly: call .numpy() (copies "
+                            "to the host)")
+        array = self.data if dtype is None else self.data.astype(dtype, copy=False)
+        return array.copy() if copy and array is self.data else array  # np.array(t) copies, np.asarray(t) not
+
+    def __float__(self): return float(self.item())
+    def __int__(self): return int(self.item())
+
     def item(self):
         if self.size != 1:
             raise ValueError(f"item() needs a tensor with one element, this one has shape {self.shape}")

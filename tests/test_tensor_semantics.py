@@ -104,3 +104,21 @@ def test_transpose_out_of_range_axes_are_named():
 def test_ragged_nested_lists_are_a_clear_error():
     with pytest.raises(ValueError, match=r"ragged nested lists: the rows have lengths \[2, 1\]"):
         mt.tensor([[1, 2], [3]])
+
+
+def test_numpy_conversions_give_values_not_object_arrays():
+    t = mt.tensor([[1.0, 2.0]], requires_grad=True)
+    a = np.asarray(t)
+    assert a.dtype == np.float32 and a.shape == (1, 2)  # was an object array holding 0-d tensors
+    np.testing.assert_allclose(t, [[1.0, 2.0]])  # so NumPy's own asserts accept tensors
+    copied = np.array(t)
+    copied[0, 0] = 9.0
+    assert t.numpy()[0, 0] == 1.0
+    assert np.asarray(t, dtype=np.float64).dtype == np.float64
+    assert mt.tensor([mt.tensor(1.5), mt.tensor(2.5)]).tolist() == [1.5, 2.5]
+    assert float(mt.tensor([2.5])) == 2.5 and int(mt.tensor(3)) == 3
+    with pytest.raises(ValueError, match=r"one element, this one has shape \(1, 2\)"):
+        float(t)
+    y = np.float64(2.0) * t  # NumPy scalars and arrays on the left still defer to the tensor's operators
+    assert isinstance(y, mt.Tensor) and y.dtype == np.float32 and y.requires_grad
+    assert isinstance(np.ones(2) + t, mt.Tensor)
