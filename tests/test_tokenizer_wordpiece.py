@@ -43,3 +43,15 @@ def test_real_vocab_splits_rare_words(bert_dir):
     assert tok.tokenize("unaffable") == ["una", "##ffa", "##ble"]
     assert tok.tokenize("antidisestablishmentarianism") == ["anti", "##dis", "##est", "##ab", "##lish", "##ment",
                                                             "##arian", "##ism"]
+
+
+def test_never_split_tokens_stay_whole_and_as_written():
+    # Hugging Face (slow BertTokenizer, these exact outputs): a never_split token skips lower-casing, accent and
+    # punctuation splitting, and WordPiece too, also when lower-casing made it ('UNAFFABLE'); tokenize() returns it
+    # as written, and its id is [UNK] when the vocabulary lacks it.
+    tok = WordPieceTokenizer(VOCAB, never_split=["[FOO]", "Run", "unaffable"])
+    assert tok.tokenize("[FOO] Run run! unaffable UNAFFABLE") == \
+        ["[FOO]", "Run", "run", "[UNK]", "unaffable", "unaffable"]
+    assert tok.encode("[FOO] Run run unaffable") == [2, 1, 1, 18, 1, 3]
+    assert tok("[FOO] Run run unaffable", return_offsets_mapping=True)["offset_mapping"] == \
+        [(0, 0), (0, 5), (6, 9), (10, 13), (14, 23), (0, 0)]

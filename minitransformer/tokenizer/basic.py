@@ -99,7 +99,8 @@ def hf_basic_tokenize(text, do_lower_case=True, strip_accents_=None, tokenize_ch
                     token = strip_accents(token)
             elif strip_accents_:
                 token = strip_accents(token)
-            tokens.extend(split_on_punctuation(token))
+            # HF asks again after lower-casing: 'E-MAIL' -> 'e-mail' stays whole when never_split holds 'e-mail'
+            tokens.extend([token] if token in never_split else split_on_punctuation(token))
         else:
             tokens.append(token)
     return " ".join(tokens).split()  # a token may have become empty (a lone accent): drop it, as HF does
@@ -141,7 +142,7 @@ class BasicTokenizer:
         return tokens
 
     def _tokenize_word_uncached(self, word):
-        if word.isascii() and word not in self.never_split:
+        if word.isascii() and not self.never_split:
             # ASCII needs none of NFC, accents or CJK: drop controls, lower, split letters/digits from punctuation
             word = word.translate(_ASCII_CONTROLS)
             if self.do_lower_case:

@@ -44,6 +44,8 @@ class WordPieceTokenizer:
         names = sorted(set(self.all_special_tokens), key=len, reverse=True)
         self._special_re = re.compile("(" + "|".join(map(re.escape, names)) + ")")
         self._cache, self._cache_size = {}, cache_size
+        # HF's tokenize() returns a never_split token as written even when the vocabulary lacks it (its id is [UNK])
+        self._never_split_unknown = not self.basic.never_split <= self.vocab.keys()
         self.merges = []  # filled by train(): the merges in the order they were made
 
     # ----- construction and files (see pretrained.py) -----
@@ -93,7 +95,21 @@ class WordPieceTokenizer:
     # ----- text -> tokens / ids -----
     def tokenize(self, text):
         """Text -> WordPiece tokens (special tokens typed in the text are kept whole)."""
-        return [self.ids_to_tokens[i] for i in self._text_ids(self._check_text(text, None))]
+        text = self._check_text(text, None)
+        if self._never_split_unknown:
+            return self._text_tokens(text)
+        return [self.ids_to_tokens[i] for i in self._text_ids(text)]
+
+    def _text_tokens(self, text):
+        """Tokens as strings, without the id cache (so a never_split token outside the vocabulary stays itself)."""
+        tokens = []
+        for i, part in enumerate(self._special_re.split(text)):
+            if i % 2:
+                tokens.append(part)
+            else:
+                tokens += [piece for word in WORD_RE.findall(part) for pieces in self._word_pieces(word)
+                           for piece in pieces]
+        return tokens
 
     def encode(self, text, text_pair=None, add_special_tokens=True, truncation=None, max_length=None):
         """Text (and optional pair) -> one list of ids, with [CLS]/[SEP] unless add_special_tokens=False."""
