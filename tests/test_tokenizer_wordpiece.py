@@ -55,3 +55,8 @@ def test_never_split_tokens_stay_whole_and_as_written():
     assert tok.encode("[FOO] Run run unaffable") == [2, 1, 1, 18, 1, 3]
     assert tok("[FOO] Run run unaffable", return_offsets_mapping=True)["offset_mapping"] == \
         [(0, 0), (0, 5), (6, 9), (10, 13), (14, 23), (0, 0)]
+    # asked again after lower-casing: 'RUN-A' becomes 'run-a', which then escapes the punctuation split
+    tok = WordPieceTokenizer(VOCAB, never_split=["run-a"])
+    assert tok.tokenize("RUN-A run-a Run-A, run-ab") == \
+        ["run-a", "run-a", "run", "[UNK]", "a", "[UNK]", "run", "[UNK]", "a", "##b"]
+    assert tok.encode("RUN-A run-a") == [2, 1, 1, 3]
