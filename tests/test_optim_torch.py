@@ -81,3 +81,57 @@ def test_schedules_match_transformers(kind, args):
         ref_opt.step()  # torch warns when the schedule steps before the optimizer
         ours.step()
         ref.step()
+
+
+GROUP_CASES = [
+    ("SGD", dict(lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01), [{"lr": 0.3}, {"weight_decay": 0.0}]),
+    ("SGD", dict(lr=0.1, momentum=0.5, dampening=0.3), [{"weight_decay": 0.2}, {"momentum": 0.0}]),
+    ("Adam", dict(lr=0.01, weight_decay=0.1), [{"lr": 0.05, "betas": (0.5, 0.9)}, {"weight_decay": 0.0}]),
+    ("AdamW", dict(lr=0.01), [{"weight_decay": 0.3, "eps": 1e-3}, {"weight_decay": 0.0, "lr": 0.2}]),
+]
+
+
+@pytest.mark.parametrize("name, defaults, overrides", GROUP_CASES, ids=[c[0] for c in GROUP_CASES])
+@pytest.mark.parametrize("schedule", [None, "linear", "cosine"])
+def test_param_groups_with_a_schedule_and_a_reload_mid_run_match_torch(name, defaults, overrides, schedule):
+    """Two groups with their own settings, 8 steps with zero_grad, a transformers schedule, and at step 3 a fresh
+    optimizer (and schedule) loaded from the state_dicts: the same trajectory as torch's uninterrupted run."""
+    transformers = pytest.importorskip("transformers")
+    shapes = [(4, 3), (3,), (2, 2)]
+    rng = np.random.default_rng(5)
+    start = [rng.standard_normal(s) for s in shapes]
+    grads = [[rng.standard_normal(s) for s in shapes] for _ in range(8)]
+
+    def groups(params):
+        return [{"params": params[:1], **overrides[0]}, {"params": params[1:], **overrides[1]}]
+
+    def build(params):
+        opt = getattr(optim, name)(groups(params), **defaults)
+        sched = schedule and getattr(optim, f"get_{schedule}_schedule_with_warmup")(opt, 2, 8)
+        return opt, sched
+
+    ours = [mt.tensor(w.copy(), requires_grad=True, dtype=np.float64) for w in start]
+    theirs = [torch.tensor(w.copy(), requires_grad=True) for w in start]
+    opt, sched = build(ours)
+    ref = getattr(torch.optim, name)(groups(theirs), foreach=False, **defaults)
+    ref_sched = schedule and getattr(transformers, f"get_{schedule}_schedule_with_warmup")(ref, 2, 8)
+    for t, step_grads in enumerate(grads):
+        if t == 3:
+            saved, saved_sched = opt.state_dict(), sched and sched.state_dict()
+            ours = [mt.tensor(p.numpy().copy(), requires_grad=True, dtype=np.float64) for p in ours]
+            opt, sched = build(ours)
+            opt.load_state_dict(saved)
+            if sched:
+                sched.load_state_dict(saved_sched)
+        for p, q, g in zip(ours, theirs, step_grads):
+            p.grad, q.grad = mt.tensor(g.copy(), dtype=np.float64), torch.tensor(g.copy())
+        opt.step()
+        ref.step()
+        if schedule:
+            assert sched.get_last_lr() == pytest.approx(ref_sched.get_last_lr(), rel=1e-12, abs=1e-15)
+            sched.step()
+            ref_sched.step()
+        opt.zero_grad()
+        ref.zero_grad()
+    for p, q in zip(ours, theirs):
+        np.testing.assert_allclose(p.numpy(), q.detach().numpy(), rtol=1e-12, atol=1e-14)
