@@ -242,8 +242,10 @@ def add_evaluate(subparsers):
                    help="directory written by train (default: runs/latest)")
     p.add_argument("--data", default=None, metavar="PATH",
                    help="labelled .tsv/.csv/.jsonl file (default: the shipped data/test.tsv)")
-    p.add_argument("--text-column", default="sentence", help="column holding the text (default: sentence)")
-    p.add_argument("--label-column", default="label", help="column holding the label (default: label)")
+    p.add_argument("--text-column", default=None,
+                   help="column holding the text (default: the one the model was trained with, else sentence)")
+    p.add_argument("--label-column", default=None,
+                   help="column holding the label (default: the one the model was trained with, else label)")
     p.add_argument("--batch-size", type=int, default=256, help="sentences per forward pass (default: 256)")
     p.add_argument("--device", default="cpu", help="cpu (default) or cuda / cuda:N")
     p.set_defaults(func=run_evaluate)
@@ -258,7 +260,10 @@ def run_evaluate(args):
     path = _existing(args.data or shipped("test"), "--data")
     _positive(args, ("batch_size",))
     model, tokenizer, label_names, max_length = run_dir.load(args.model_dir, _check_device(args.device))
-    dataset = load_dataset(path, text_column=args.text_column, label_column=args.label_column, label_names=label_names)
+    saved = run_dir.saved_train_args(args.model_dir)    # a run trained on --text-column review reads review
+    text_column = args.text_column or saved.get("text_column") or "sentence"
+    label_column = args.label_column or saved.get("label_column") or "label"
+    dataset = load_dataset(path, text_column=text_column, label_column=label_column, label_names=label_names)
     result = evaluate(model, DataLoader(dataset, tokenizer, batch_size=args.batch_size, max_length=max_length))
     print(f"{path}: {len(dataset)} sentences")
     print(f"accuracy  {result['accuracy']:.4f}")

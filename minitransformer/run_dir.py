@@ -40,6 +40,15 @@ def read_train_args(directory):
         return json.load(f)
 
 
+def saved_train_args(directory):
+    """The settings a finished run was trained with ({} when it has no train_args.json)."""
+    path = os.path.join(directory, "train_args.json")
+    if not os.path.isfile(path):
+        return {}
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
 def pick_example(texts, correct, max_words=12):
     """A short test sentence for the attention figure: with a negation and classified correctly when possible."""
     def score(i):
@@ -117,10 +126,7 @@ def load(directory, device="cpu"):
         _, meta = load_npz(path)
         label_names = meta.get("label_names") or [str(i) for i in range(model.config.num_classes)]
         max_length = model.config.max_len
-    args_path = os.path.join(directory, "train_args.json")
-    if os.path.isfile(args_path):
-        with open(args_path, encoding="utf-8") as f:
-            max_length = json.load(f).get("max_length", max_length)
+    max_length = saved_train_args(directory).get("max_length", max_length)
     return model, WordPieceTokenizer.from_pretrained(directory), label_names, max_length
 
 

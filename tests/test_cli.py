@@ -120,6 +120,25 @@ def test_a_diverging_run_stops_with_a_one_line_error_naming_the_step(files, tmp_
     assert not (out / "model.npz").exists()
 
 
+def test_csv_with_other_columns_trains_and_evaluates_with_the_columns_it_was_trained_on(files, tmp_path, capsys):
+    import csv
+    paths = {}
+    for split, path in files.items():                       # the same sentences as review/stars CSV files
+        rows = [line.split("\t") for line in path.read_text(encoding="utf-8").splitlines()[1:]]
+        paths[split] = tmp_path / f"{split}.csv"
+        with open(paths[split], "w", encoding="utf-8", newline="") as f:
+            csv.writer(f).writerows([["id", "review", "stars"]] + [[i, text, label] for i, (text, label) in
+                                                                   enumerate(rows)])
+    out = tmp_path / "run"
+    assert main(["train", "--train", str(paths["train"]), "--validation", str(paths["validation"]), "--test",
+                 str(paths["test"]), "--text-column", "review", "--label-column", "stars", *TINY, "--epochs", "1",
+                 "--output-dir", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["evaluate", "--model-dir", str(out), "--data", str(paths["test"])]) == 0     # no column options
+    accuracy = json.loads((out / "metrics.json").read_text())["test_accuracy"]
+    assert f"accuracy  {accuracy:.4f}" in capsys.readouterr().out
+
+
 def test_train_init_from_fine_tunes_a_pretrained_bert(files, tmp_path, capsys):
     mlm = tmp_path / "mlm"
     assert main(["pretrain", "--data", str(files["train"]), "--output-dir", str(mlm), "--epochs", "1",
