@@ -58,7 +58,6 @@ BINARY = {
 SHAPES = [((2, 3), (2, 3)), ((2, 3), (3,)), ((4, 1, 3), (2, 1)), ((), (2, 2)), ((3, 1), (1, 4))]
 
 
-@pytest.mark.t1_1
 @pytest.mark.t1_2
 @pytest.mark.parametrize("name", BINARY)
 @pytest.mark.parametrize("shapes", SHAPES, ids=str)

@@ -13,7 +13,6 @@ def rand(*shape, seed=0):
     return np.random.default_rng(seed).standard_normal(shape)
 
 
-@pytest.mark.t2_3
 def test_layer_norm_matches_formula_biased_variance(device):
     x, w, b = rand(2, 3, 6) * 4 + 1, rand(6, seed=1), rand(6, seed=2)
     y = F.layer_norm(mt.tensor(x, device=device, dtype="float64"), 6, mt.tensor(w, dtype="float64", device=device),
@@ -22,7 +21,6 @@ def test_layer_norm_matches_formula_biased_variance(device):
     np.testing.assert_allclose(y, (x - mean) / np.sqrt(var + 1e-5) * w + b, rtol=1e-10, atol=1e-12)
 
 
-@pytest.mark.t2_3
 def test_layer_norm_eps_inside_the_sqrt():
     x = np.array([[0.0, 2e-3]])  # var = 1e-6, comparable to eps: sqrt(var + eps) != sqrt(var) + eps
     y = F.layer_norm(mt.tensor(x, dtype="float64"), 2, eps=1e-6).numpy()
@@ -48,7 +46,6 @@ def test_layer_norm_over_two_axes(device):
                         mt.tensor(w, device=device))
 
 
-@pytest.mark.t2_3
 def test_layer_norm_errors():
     with pytest.raises(ValueError, match=r"does not end in normalized_shape \(4,\)"):
         F.layer_norm(np.zeros((2, 5), np.float32), 4)
@@ -56,7 +53,6 @@ def test_layer_norm_errors():
         F.layer_norm(np.zeros((2, 5), np.float32), 5, np.ones(3, np.float32))
 
 
-@pytest.mark.t2_4
 def test_erf_float64_accuracy_on_dense_grid():
     x = np.linspace(-7, 7, 140001)
     error = np.abs(erf(x) - np.array([math.erf(v) for v in x])).max()
@@ -64,7 +60,6 @@ def test_erf_float64_accuracy_on_dense_grid():
     assert error <= 1e-14  # Cody's approximation is float64-quality, not just 2e-7
 
 
-@pytest.mark.t2_4
 def test_erf_float32_accuracy():
     x = np.linspace(-7, 7, 140001).astype(np.float32)
     y = erf(x)
@@ -72,7 +67,6 @@ def test_erf_float32_accuracy():
     assert np.abs(y - np.array([math.erf(float(v)) for v in x])).max() <= 1e-6  # a few float32 ulps
 
 
-@pytest.mark.t2_4
 def test_gelu_exact_and_tanh_forms(device):
     x = np.linspace(-6, 6, 1001)
     exact = F.gelu(mt.tensor(x, device=device, dtype="float64")).numpy()
@@ -115,7 +109,6 @@ def test_relu(device):
     assert mt.gradcheck(F.relu, mt.tensor(x, device=device))
 
 
-@pytest.mark.t2_4
 def test_gelu_float32_left_tail_has_no_cancellation():
     x = np.linspace(-6, 0, 6001)  # for x < -3, 1 + erf(x / sqrt 2) would cancel most float32 digits (1.2e-6 off)
     exact = np.array([0.5 * v * math.erfc(-v / math.sqrt(2)) for v in x])

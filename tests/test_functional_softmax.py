@@ -15,7 +15,6 @@ def rand(*shape, seed=0):
     return np.random.default_rng(seed).standard_normal(shape)
 
 
-@pytest.mark.t2_1
 def test_softmax_values_and_rows_sum_to_one(device):
     x = rand(3, 4, 5) * 3
     y = F.softmax(mt.tensor(x, device=device, dtype="float64")).numpy()
@@ -25,7 +24,6 @@ def test_softmax_values_and_rows_sum_to_one(device):
     np.testing.assert_allclose(y0, np_softmax(x, axis=0), rtol=1e-12)
 
 
-@pytest.mark.t2_1
 def test_softmax_large_inputs_stay_finite():
     y = F.softmax(np.array([[1000.0, 0.0], [-1000.0, -1000.0]], dtype=np.float32)).numpy()
     np.testing.assert_allclose(y, [[1.0, 0.0], [0.5, 0.5]])
@@ -38,7 +36,6 @@ def test_softmax_gradcheck(device, axis):
     assert mt.gradcheck(lambda x: F.softmax(x, axis=axis), mt.tensor(rand(3, 4), device=device))
 
 
-@pytest.mark.t2_2
 def test_log_softmax_values_and_gradcheck(device):
     x = rand(4, 6) * 5
     y = F.log_softmax(mt.tensor(x, device=device, dtype="float64")).numpy()
@@ -46,7 +43,6 @@ def test_log_softmax_values_and_gradcheck(device):
     assert mt.gradcheck(F.log_softmax, mt.tensor(x, device=device))
 
 
-@pytest.mark.t2_2
 def test_cross_entropy_value_matches_formula(device):
     x, labels = rand(5, 3), np.array([0, 2, 1, 1, 0])
     loss = F.cross_entropy(mt.tensor(x, device=device, dtype="float64"), labels).item()
@@ -92,7 +88,6 @@ def test_cross_entropy_label_smoothing(device):
     assert mt.gradcheck(lambda x: F.cross_entropy(x, labels, label_smoothing=eps), xt)
 
 
-@pytest.mark.t2_2
 def test_cross_entropy_errors():
     logits = np.zeros((2, 3), dtype=np.float32)
     with pytest.raises(IndexError, match="label 3 is out of range for 3 classes"):
@@ -113,7 +108,6 @@ def test_cross_entropy_keeps_float32():
     assert loss.dtype == np.float32 and x.grad.dtype == np.float32
 
 
-@pytest.mark.t2_2
 def test_nll_loss_equals_cross_entropy_on_log_softmax(device):
     x, labels = rand(4, 3), np.array([2, -100, 0, 1])
     xt = mt.tensor(x, device=device, dtype="float64")

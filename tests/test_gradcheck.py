@@ -94,7 +94,6 @@ def reduce_to(grad, shape):
     return grad.sum(axis=axes, keepdims=True) if axes else grad
 
 
-@pytest.mark.t1_1
 @pytest.mark.t1_2
 @settings(max_examples=60, deadline=None)
 @given(shapes=broadcastable_pair(), op=st.sampled_from(["add", "mul"]), seed=st.integers(0, 2 ** 16))
