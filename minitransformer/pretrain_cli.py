@@ -71,7 +71,8 @@ def run_pretrain(args):
     else:
         tokenizer = WordPieceTokenizer.train(train_texts, vocab_size=args.vocab_size, show_progress=False)
     print(f"pretrain: {len(train_texts)} texts ({n_val} held out), vocabulary {tokenizer.vocab_size}, "
-          f"BERT {args.layers} layers x {args.hidden_size} hidden x {args.heads} heads")
+          f"BERT {args.layers} layers x {args.hidden_size} hidden x {args.heads} heads; loss and accuracy below "
+          "are over the masked tokens only")
     model = new_masked_lm(tokenizer, hidden_size=args.hidden_size, num_layers=args.layers, num_heads=args.heads,
                           intermediate_size=args.intermediate_size, max_length=args.max_length,
                           hidden_dropout_prob=args.dropout, attention_probs_dropout_prob=args.dropout).to(args.device)

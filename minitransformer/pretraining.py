@@ -3,7 +3,7 @@
     texts = read_texts(["data/train.tsv"])                    # sentences only: labels are never read
     tokenizer = WordPieceTokenizer.train(texts, vocab_size=2000)
     model = BertForMaskedLM(BertConfig.tiny(tokenizer.vocab_size, pad_token_id=tokenizer.pad_token_id))
-    history = pretrain(model, MaskedLMLoader(texts, tokenizer), epochs=3)
+    history = pretrain(model, MaskedLMLoader(texts, tokenizer), epochs=3)   # training.fit with an MLM evaluate
     save_pretrained_dir(model, tokenizer, "runs/mlm")         # config.json, model.safetensors, vocab.txt, ...
     clf, tok = classifier_from_pretrained("runs/mlm", label_names=["negative", "positive"])
 
@@ -14,7 +14,6 @@ afresh for every batch of every epoch (dynamic masking, as RoBERTa does), seeded
 import csv
 import json
 import os
-import time
 
 import numpy as np
 
@@ -23,7 +22,7 @@ from .data import DataLoader, TextDataset
 from .data.loader import collate
 from .models.bert import BertForMaskedLM, BertForSequenceClassification
 from .models.masking import mask_tokens
-from .optim import AdamW, bert_param_groups, clip_grad_norm, get_linear_schedule_with_warmup
+from .training import count_correct, fit
 
 
 def read_texts(paths, text_column="sentence"):
@@ -68,60 +67,40 @@ class MaskedLMLoader(DataLoader):
         return {"input_ids": ids, "attention_mask": batch["attention_mask"], "labels": labels}
 
 
-def masked_lm_accuracy(model, loader):
-    """(mean loss, accuracy) over the chosen positions of one pass of `loader`, in eval mode, without grad."""
+def evaluate_masked_lm(model, loader):
+    """{"loss", "accuracy"} over the chosen positions of one pass of `loader`, in eval mode without grad:
+    loss = mean over chosen positions of -log p(original token), accuracy = fraction whose argmax is it.
+
+    The loader is rewound to epoch 0 first, so every call draws the same masks and epochs compare fairly.
+    fit(..., evaluate_fn=evaluate_masked_lm) reports these as val_loss / val_accuracy.
+    """
     was_training = model.training
     model.eval()
+    loader.set_epoch(0)
     total_loss = correct = count = 0
-    with no_grad():
-        for batch in loader:
-            out = model(**batch)
-            chosen = batch["labels"] != -100  # (B, T)
-            n = int(chosen.sum())
-            predicted = out.logits.numpy().argmax(-1)  # (B, T)
-            correct += int((predicted[chosen] == batch["labels"][chosen]).sum())
-            total_loss += out.loss.item() * n
-            count += n
-    model.train(was_training)
-    return total_loss / max(count, 1), correct / max(count, 1)
+    try:
+        with no_grad():
+            for batch in loader:
+                out = model(batch["input_ids"], attention_mask=batch["attention_mask"], labels=batch["labels"])
+                right, n = count_correct(out.logits, batch["labels"])  # n: chosen positions in this batch
+                correct, count, total_loss = correct + right, count + n, total_loss + out.loss.item() * n
+    finally:
+        model.train(was_training)
+    return {"loss": total_loss / max(count, 1), "accuracy": correct / max(count, 1)}
 
 
 def pretrain(model, loader, epochs=3, lr=5e-4, weight_decay=0.01, warmup_ratio=0.1, clip_norm=1.0, val_loader=None,
-             log=print, log_every=50):
-    """AdamW (no decay on biases/LayerNorm) with linear warmup and decay, gradient clipping; returns the history
-    {"step", "loss"} per step and {"epoch", "val_loss", "val_accuracy"} per epoch when val_loader is given."""
-    optimizer = AdamW(bert_param_groups(model, weight_decay), lr=lr)
-    total = epochs * len(loader)
-    scheduler = get_linear_schedule_with_warmup(optimizer, int(warmup_ratio * total), total)
-    history = {"step": [], "loss": [], "epoch": [], "val_loss": [], "val_accuracy": []}
-    params = list(model.parameters())
-    model.train()
-    step, start = 0, time.perf_counter()
-    for epoch in range(epochs):
-        loader.set_epoch(epoch)
-        for batch in loader:
-            loss = model(**batch).loss
-            optimizer.zero_grad()
-            loss.backward()
-            clip_grad_norm(params, clip_norm)
-            optimizer.step()
-            scheduler.step()
-            step += 1
-            history["step"].append(step)
-            history["loss"].append(loss.item())
-            if log and log_every and step % log_every == 0:
-                recent = np.mean(history["loss"][-log_every:])
-                log(f"  step {step}/{total}  mlm loss {recent:.3f}  ({time.perf_counter() - start:.0f} s)")
-        if val_loader is not None:
-            val_loader.set_epoch(0)  # the same masks every epoch, so the numbers compare
-            val_loss, val_acc = masked_lm_accuracy(model, val_loader)
-            history["epoch"].append(epoch + 1)
-            history["val_loss"].append(val_loss)
-            history["val_accuracy"].append(val_acc)
-            if log:
-                log(f"epoch {epoch + 1}: validation mlm loss {val_loss:.3f}, accuracy on masked tokens {val_acc:.1%}")
-    model.eval()
-    return history
+             log=print, log_every=50, **fit_options):
+    """Masked-LM pretraining is training.fit() on masked batches: the same AdamW (no decay on biases/LayerNorm),
+    linear warmup and decay, clipping and train_step; only the validation score changes (evaluate_masked_lm).
+
+    Returns fit's history: per step "step", "loss", "lr"; per epoch "train_loss" and "train_accuracy" (over the
+    masked tokens) and, with a val_loader, "val_loss" and "val_accuracy". fit_options go to fit (checkpoint_dir,
+    resume_from, progress, ...); without a progress bar a line is logged every `log_every` steps.
+    """
+    fit_options.setdefault("progress", False)
+    return fit(model, loader, val_loader, epochs=epochs, lr=lr, weight_decay=weight_decay, warmup_ratio=warmup_ratio,
+               clip_norm=clip_norm, log=log, log_every=log_every, evaluate_fn=evaluate_masked_lm, **fit_options)
 
 
 def fill_mask(model, tokenizer, text, top_k=3):
@@ -167,41 +146,11 @@ def new_masked_lm(tokenizer, hidden_size=64, num_layers=2, num_heads=4, intermed
     return BertForMaskedLM(config)
 
 
-def classification_accuracy(model, loader):
-    """Fraction of examples whose argmax logit is the label, in eval mode without grad."""
-    was_training = model.training
-    model.eval()
-    correct = count = 0
-    with no_grad():
-        for batch in loader:
-            predicted = model(batch["input_ids"], batch["attention_mask"]).logits.numpy().argmax(-1)  # (B,)
-            correct += int((predicted == batch["labels"]).sum())
-            count += len(predicted)
-    model.train(was_training)
-    return correct / max(count, 1)
-
-
 def fine_tune(model, loader, val_loader, epochs=2, lr=1e-3, weight_decay=0.01, warmup_ratio=0.1, clip_norm=1.0,
-              log=print):
-    """The same loop as pretrain(), on labelled batches; returns {"epoch", "val_accuracy"} per epoch."""
-    optimizer = AdamW(bert_param_groups(model, weight_decay), lr=lr)
-    total = epochs * len(loader)
-    scheduler = get_linear_schedule_with_warmup(optimizer, int(warmup_ratio * total), total)
-    params = list(model.parameters())  # a list: the generator would be spent after the first clip
-    history = {"epoch": [], "val_accuracy": []}
-    model.train()
-    for epoch in range(epochs):
-        loader.set_epoch(epoch)
-        for batch in loader:
-            loss = model(**batch).loss
-            optimizer.zero_grad()
-            loss.backward()
-            clip_grad_norm(params, clip_norm)
-            optimizer.step()
-            scheduler.step()
-        history["epoch"].append(epoch + 1)
-        history["val_accuracy"].append(classification_accuracy(model, val_loader))
-        if log:
-            log(f"  epoch {epoch + 1}: validation accuracy {history['val_accuracy'][-1]:.1%}")
-    model.eval()
-    return history
+              log=print, **fit_options):
+    """training.fit() on labelled batches, quietly (a summary line per epoch, no progress bar); returns fit's
+    history, whose "val_accuracy" holds the validation accuracy after each epoch."""
+    fit_options.setdefault("progress", False)
+    fit_options.setdefault("log_every", None)
+    return fit(model, loader, val_loader, epochs=epochs, lr=lr, weight_decay=weight_decay, warmup_ratio=warmup_ratio,
+               clip_norm=clip_norm, log=log, **fit_options)

@@ -8,6 +8,8 @@ step → schedule → zero_grad; after each epoch, evaluate on the validation se
 
 Any model works whose call `model(input_ids, attention_mask=..., labels=...)` returns an object with `.loss`
 (a scalar Tensor) and `.logits` (B, C); loaders yield dicts of NumPy arrays input_ids, attention_mask, labels.
+Token-level tasks fit too: logits (B, T, V) with labels (B, T), where -100 marks the positions that do not count
+(masked-LM pretraining: pretraining.py passes its own evaluate_fn, the loop is this one).
 """
 import math
 import os
@@ -51,6 +53,18 @@ def train_step(model, batch, optimizer, scheduler=None, clip_norm=1.0, params=No
     optimizer.zero_grad()                           # gradients accumulate: clear them for the next batch
     # END SOLUTION
     return loss, out.logits
+
+
+def count_correct(logits, labels, ignore_index=-100):
+    """(correct, counted): argmax predictions equal to the label, over the labels that are not ignore_index.
+
+    One rule for (B, C) logits with (B,) labels (every sentence counts) and (B, T, V) with (B, T) (only the
+    positions a masked-LM chose count): accuracy = correct / counted either way.
+    """
+    labels = np.asarray(labels)
+    counted = labels != ignore_index                 # (B,) or (B, T)
+    predicted = logits.numpy().argmax(axis=-1)       # (B,) or (B, T)
+    return int((predicted == labels)[counted].sum()), int(counted.sum())
 
 
 def evaluate(model, loader):
@@ -108,7 +122,7 @@ def _progress_bar(progress, total, initial, desc):
 
 def fit(model, train_loader, val_loader=None, optimizer=None, scheduler=None, epochs=1, clip_norm=1.0,
         device=None, checkpoint_dir=None, checkpoint_every=None, log_every=50, progress=True, resume_from=None,
-        log=print, lr=1e-3, weight_decay=0.01, warmup_ratio=0.1):
+        log=print, lr=1e-3, weight_decay=0.01, warmup_ratio=0.1, evaluate_fn=evaluate):
     """Train for `epochs` epochs in total and return the history (see new_history()).
 
     optimizer=None builds AdamW(lr, weight_decay) with BERT groups and a linear warmup/decay schedule over all
@@ -120,6 +134,8 @@ def fit(model, train_loader, val_loader=None, optimizer=None, scheduler=None, ep
     Exactness needs a loader with state_dict()/load_state_dict() (data.DataLoader) to resume mid-epoch, and on
     CUDA it is only as exact as backend.get_rng_state(), which holds the CPU generator that dropout uses on CPU.
     log(text) receives a summary line per epoch (and a step line every `log_every` steps when progress=False).
+    evaluate_fn(model, val_loader) -> {"loss", "accuracy", optionally "macro_f1"}: evaluate() by default; masked-LM
+    pretraining passes one that scores the masked tokens. Training loss and accuracy count what count_correct counts.
     """
     if device is not None:
         model.to(device)
@@ -164,16 +180,16 @@ def fit(model, train_loader, val_loader=None, optimizer=None, scheduler=None, ep
                                          "Try a lower learning rate or a smaller clip norm.", step + 1,
                                          checkpoint if last_good["step"] is not None else None)
             step += 1
-            n = len(batch["labels"])
-            totals = [totals[0] + loss * n, totals[1] + int((logits.numpy().argmax(-1) == batch["labels"]).sum()),
-                      totals[2] + n]
+            correct, n = count_correct(logits, batch["labels"])    # n: sentences, or masked tokens for MLM
+            totals = [totals[0] + loss * n, totals[1] + correct, totals[2] + n]  # loss is a mean over those n
             history["step"].append(step)
             history["loss"].append(loss)
             history["lr"].append(lr_now)
             bar.update(1)
-            bar.set_postfix(loss=f"{totals[0] / totals[2]:.4f}", acc=f"{totals[1] / totals[2]:.3f}", refresh=False)
+            seen = max(totals[2], 1)                 # a masked-LM batch may, rarely, have no chosen token
+            bar.set_postfix(loss=f"{totals[0] / seen:.4f}", acc=f"{totals[1] / seen:.3f}", refresh=False)
             if not progress and log_every and step % log_every == 0:
-                log(f"  step {step}: loss {loss:.4f}, running accuracy {totals[1] / totals[2]:.3f}, lr {lr_now:.2e}")
+                log(f"  step {step}: loss {loss:.4f}, running accuracy {totals[1] / seen:.3f}, lr {lr_now:.2e}")
             if checkpoint_every and step % checkpoint_every == 0:
                 history["wall_time"] = time.perf_counter() - started
                 save(epoch)
@@ -184,11 +200,13 @@ def fit(model, train_loader, val_loader=None, optimizer=None, scheduler=None, ep
         summary = f"epoch {epoch + 1}/{epochs}: train loss {history['train_loss'][-1]:.4f}, " \
                   f"accuracy {history['train_accuracy'][-1]:.3f}"
         if val_loader is not None:
-            result = evaluate(model, val_loader)
+            result = evaluate_fn(model, val_loader)
             for key in ("loss", "accuracy", "macro_f1"):
-                history[f"val_{key}"].append(result[key])
-            summary += f" | validation loss {result['loss']:.4f}, accuracy {result['accuracy']:.3f}, " \
-                       f"macro-F1 {result['macro_f1']:.3f}"
+                if key in result:
+                    history[f"val_{key}"].append(result[key])
+            summary += f" | validation loss {result['loss']:.4f}, accuracy {result['accuracy']:.3f}"
+            if "macro_f1" in result:
+                summary += f", macro-F1 {result['macro_f1']:.3f}"
         totals = [0.0, 0, 0]
         history["wall_time"] = time.perf_counter() - started
         save(epoch + 1)                              # epoch + 1: the next one is the epoch in progress

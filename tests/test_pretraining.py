@@ -9,9 +9,11 @@ import pytest
 import minitransformer as mt
 from minitransformer.cli import main
 from minitransformer.models.bert import BertForMaskedLM
-from minitransformer.pretraining import (MaskedLMLoader, classifier_from_pretrained, fill_mask, new_masked_lm,
-                                         pretrain, read_texts)
+from minitransformer.optim import SGD
+from minitransformer.pretraining import (MaskedLMLoader, classifier_from_pretrained, evaluate_masked_lm, fill_mask,
+                                         new_masked_lm, pretrain, read_texts)
 from minitransformer.tokenizer import WordPieceTokenizer
+from minitransformer.training import count_correct, fit
 
 TEXTS = [f"the {a} was {b} and the {c} felt {d}." for a in ("movie", "battery", "screen", "plot", "service")
          for b in ("great", "bad", "fine", "awful") for c in ("sound", "staff", "ending") for d in ("cheap", "warm")]
@@ -49,6 +51,48 @@ def test_pretrain_lowers_the_masked_lm_loss(tokenizer):
     assert last < first - 1.0, (first, last)  # from ~log(120) = 4.8 towards the few words that fit each slot
     answers = fill_mask(model, tokenizer, "the movie was great and the [MASK] felt cheap.", top_k=3)
     assert len(answers) == 1 and len(answers[0]) == 3
+
+
+def numpy_masked_lm_scores(model, loader):
+    """(mean loss, accuracy) over the chosen tokens of the loader's epoch-0 batches, from the logits by NumPy."""
+    loader.set_epoch(0)
+    losses, hits = [], []
+    with mt.no_grad():
+        for batch in loader:
+            logits = model(batch["input_ids"], attention_mask=batch["attention_mask"]).logits.numpy()  # (B, T, V)
+            chosen = batch["labels"] != -100
+            z, y = logits[chosen], batch["labels"][chosen]  # (n, V), (n,)
+            z = z - z.max(axis=1, keepdims=True)
+            losses += list(np.log(np.exp(z).sum(axis=1)) - z[np.arange(len(y)), y])
+            hits += list(z.argmax(axis=1) == y)
+    return np.mean(losses), np.mean(hits)
+
+
+def test_count_correct_skips_ignored_positions():
+    logits = mt.tensor(np.eye(3, dtype=np.float32)[[[0, 1, 2], [2, 2, 0]]])  # (2, 3, 3): predicts 0 1 2 / 2 2 0
+    assert count_correct(logits, np.array([[0, -100, 1], [2, -100, -100]])) == (2, 3)
+    assert count_correct(mt.tensor(np.eye(3, dtype=np.float32)), np.array([0, 2, 2])) == (2, 3)  # (B,) labels
+
+
+def test_fit_with_the_masked_lm_evaluate_scores_the_masked_tokens(tokenizer):
+    """Training and validation numbers from fit() are the loss and accuracy over the chosen tokens only: checked
+    against NumPy on the same masks, with lr 0 and no dropout so the model the numbers describe does not move."""
+    mt.manual_seed(0)
+    model = new_masked_lm(tokenizer, hidden_size=32, num_layers=1, num_heads=2, max_length=32,
+                          hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
+    train = MaskedLMLoader(TEXTS, tokenizer, batch_size=16, seed=5)
+    val = MaskedLMLoader(TEXTS[:40], tokenizer, batch_size=16, shuffle=False, seed=6)
+    pretrain(model, MaskedLMLoader(TEXTS, tokenizer, batch_size=16), epochs=4, lr=3e-3, log=None)  # some hits
+    history = fit(model, train, val, optimizer=SGD(model.parameters(), lr=0.0), epochs=1, progress=False, log=None,
+                  evaluate_fn=evaluate_masked_lm)
+    val_loss, val_accuracy = numpy_masked_lm_scores(model, val)
+    assert 0.1 < val_accuracy < 0.9  # neither all wrong nor all right: the counting is what is tested
+    assert history["val_loss"] == [pytest.approx(val_loss, rel=1e-4)]
+    assert history["val_accuracy"] == [pytest.approx(val_accuracy)] and history["val_macro_f1"] == []
+    train_loss, train_accuracy = numpy_masked_lm_scores(model, train)  # epoch 0: the masks fit() trained on
+    assert history["train_loss"] == [pytest.approx(train_loss, rel=1e-4)]
+    assert history["train_accuracy"] == [pytest.approx(train_accuracy)]
+    assert evaluate_masked_lm(model, val) == evaluate_masked_lm(model, val)  # rewound: the same masks every call
 
 
 def test_pretrain_cli_writes_a_checkpoint_that_fine_tunes(tmp_path, capsys):
