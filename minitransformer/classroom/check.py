@@ -4,7 +4,7 @@ import pathlib
 import re
 
 from .blocks import WELL_FORMED_ID, MarkerError, find_blocks
-from .tasks import TASKS
+from .tasks import TASKS, WEEKS, closure
 from .tree import block_files, list_files
 
 TEST_MARKER = re.compile(r"pytest\.mark\.(t\d+_\d+)\b")
@@ -42,7 +42,7 @@ def check(root):
         for block in blocks:
             where = f"{path}:{block.begin + 1}"
             if not WELL_FORMED_ID.match(block.id):
-                problems.append(f"{where}: id {block.id!r} is not of the form t<week>.<n> (e.g. t3.2)")
+                problems.append(f"{where}: id {block.id!r} is not of the form t<unit>.<n> (e.g. t3.2)")
             elif block.id in seen:
                 problems.append(f"{where}: id {block.id} is used again (first at {seen[block.id]})")
             elif block.id not in TASKS:
@@ -63,7 +63,30 @@ def check(root):
         for prerequisite in task.prerequisites:
             if prerequisite not in TASKS:
                 problems.append(f"task {task.id} names an unknown prerequisite {prerequisite}")
+        if task.id in closure(task.id):  # a cycle: no student could pass either task first
+            problems.append(f"task {task.id} builds on itself through its prerequisites "
+                            f"({', '.join(sorted(closure(task.id)))})")
+    problems += check_weeks()
     for marker, files in sorted(markers.items()):
         if marker.replace("_", ".", 1) not in TASKS:
             problems.append(f"{files[0]}: marker {marker} names no task in the table")
+    return problems
+
+
+def check_weeks():
+    """The suggested groupings (tasks.WEEKS) name every task once, each after the tasks it builds on."""
+    problems, done = [], []
+    for week, ids in WEEKS:
+        for task_id in ids:
+            if task_id not in TASKS:
+                problems.append(f"{week}: {task_id} is not in the task table")
+                continue
+            if task_id in done:
+                problems.append(f"{week}: {task_id} is suggested twice")
+            missing = [p for p in TASKS[task_id].prerequisites if p not in done]
+            if missing:
+                problems.append(f"{week}: {task_id} comes before {', '.join(missing)}, which it builds on")
+            done.append(task_id)
+    for task_id in sorted(set(TASKS) - set(done)):
+        problems.append(f"task {task_id} is in no week of tasks.WEEKS")
     return problems

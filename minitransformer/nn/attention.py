@@ -34,7 +34,7 @@ class MultiHeadAttention(Module):
 
     def split_heads(self, x):
         """(B, T, D) -> (B, H, T, d_head): head h takes features h*d_head .. (h+1)*d_head - 1 of every position."""
-        # BEGIN SOLUTION t3.1 multi-head split and merge
+        # BEGIN SOLUTION t3.1 multi-head split (merge_heads, its inverse, is given)
         B, T, D = x.shape
         x = x.reshape(B, T, self.num_heads, self.d_head)  # (B, T, H, d_head): cut the features into H slices
         return x.permute(0, 2, 1, 3)  # (B, H, T, d_head): heads become a batch axis for the batched matmul
