@@ -1,10 +1,11 @@
-"""python -m minitransformer.classroom {student,check,grade}: build assignments from this very source."""
+"""python -m minitransformer.classroom {tasks,student,check,grade}: build assignments from this very source."""
 import argparse
 import sys
 
 from .check import check
 from .grade import format_table, grade, write_json
 from .student import generate
+from .table import guide_section, update_guide
 from .tasks import TASKS
 from .tree import source_root
 
@@ -12,6 +13,8 @@ from .tree import source_root
 def build_parser():
     parser = argparse.ArgumentParser(prog="python -m minitransformer.classroom", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
+    table = commands.add_parser("tasks", help="print the task table and the suggested weeks (Markdown)")
+    table.add_argument("--guide", metavar="PATH", help="rewrite the generated table section of this guide instead")
     student = commands.add_parser("student", help="write a student copy with the chosen tasks stubbed out")
     student.add_argument("outdir", help="a new directory for the student copy")
     student.add_argument("--tasks", help="comma-separated task ids (default: all), e.g. t1.1,t3.2")
@@ -29,7 +32,13 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     tasks = [t.strip() for t in args.tasks.split(",")] if getattr(args, "tasks", None) else None
     try:
-        if args.command == "student":
+        if args.command == "tasks":
+            if args.guide:
+                changed = update_guide(args.guide, source_root())
+                print(f"{args.guide}: task table {'updated' if changed else 'already up to date'}")
+            else:
+                print(guide_section(source_root()))
+        elif args.command == "student":
             chosen = generate(args.outdir, tasks)
             print(f"student copy written to {args.outdir} with {len(chosen)} task(s) stubbed: {', '.join(chosen)}")
         elif args.command == "check":
@@ -46,7 +55,7 @@ def main(argv=None):
             print(format_table(results))
             write_json(results, args.json)
             print(f"scores written to {args.json}")
-    except (ValueError, FileExistsError, RuntimeError) as exc:
+    except (ValueError, OSError, RuntimeError) as exc:  # bad ids, paths, markers: one line, exit 2
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return 0

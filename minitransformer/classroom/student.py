@@ -3,32 +3,58 @@ import pathlib
 
 from .blocks import find_blocks, replace_bodies, stub_lines
 from .tasks import TASKS
+from .table import course_order, task_table
 from .tree import block_files, copy_tree, list_files, source_root
 
 STUDENT_README = """# minitransformer — student version
 
 Some functions in this copy raise `NotImplementedError("<task>: <title> — see <lesson>")`. Each one is a task:
 write the code between its `# BEGIN SOLUTION <task>` and `# END SOLUTION` lines (keep those two lines: the
-grader finds your work by them), read the lesson it names, and run its tests until they pass.
+grader finds your work by them), read the lesson it names and the function's docstring, and run the task's
+tests until they pass.
 
-| task | title | file | lesson | points | builds on |
-|---|---|---|---|---|---|
-{rows}
+{table}
 
-Set up, then test one task (`t3.2` becomes the marker `t3_2`) or grade them all:
+Set up, then test one task (`{example}` becomes the marker `{marker}`) or grade them all:
 
 ```bash
 python3 -m venv .venv && . .venv/bin/activate && pip install -e ".[test]"
-python -m pytest -m t3_2
+python -m pytest -m {marker}
 python -m minitransformer.classroom grade .
 ```
 
-Tests of a task that builds on another (see the table) also need that one done. Your instructor grades each
-task on its own, with the reference version of everything else.
+A task's tests also need the tasks in its "builds on" column (and what those build on) done: until then they
+fail with that task's `NotImplementedError`, which names it. Work through the table top to bottom and you never
+wait on a later task. The other tests of the project (`python -m pytest`) pass, or are skipped with a reason
+that names the unwritten task they need. Your instructor grades each task on its own, with the reference version
+of everything else.
 
 ---
 
 """
+
+# Appended to the copy's tests/conftest.py. A test that carries no task marker but runs into a stub would fail
+# with a NotImplementedError the student cannot act on from that test; it is reported as skipped, naming the
+# task it waits for, so the failures left are the tests of the tasks, the ones to work on.
+CONFTEST_HOOK = '''
+
+# ---- added by `python -m minitransformer.classroom student` ----
+import re as _re
+
+_STUB = _re.compile(r"(t\\d+\\.\\d+): ([^\\n]+?) — see (lessons/\\S+)")
+_TASK_MARKER = _re.compile(r"t\\d+_\\d+")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = (yield).get_result()
+    if report.failed and not any(_TASK_MARKER.fullmatch(m.name) for m in item.iter_markers()):
+        stub = _STUB.search(str(report.longrepr))
+        if stub:
+            report.outcome = "skipped"
+            report.longrepr = (str(item.path), (item.location[1] or 0) + 1,
+                               f"needs task {stub[1]} ({stub[2]}), not written yet: see {stub[3]}")
+'''
 
 
 def select(tasks):
@@ -69,7 +95,7 @@ def generate(outdir, tasks=None, source=None):
         raise FileExistsError(f"{out} exists and is not empty: choose a new directory for the student copy")
     chosen = select(tasks)
     copy_tree(source, out)
-    removed, rows = {}, []
+    removed = {}
     for path in block_files(source):
         text = (source / path).read_text(encoding="utf-8")
         stubs = {}
@@ -78,8 +104,6 @@ def generate(outdir, tasks=None, source=None):
                 task = TASKS[block.id]
                 stubs[block.id] = stub_lines(block, task.lesson)
                 removed[block.id] = block.body(text.splitlines())
-                rows.append(f"| {task.id} | {block.title} | `{path}` | `{task.lesson}` | {task.points} | "
-                            f"{', '.join(task.prerequisites) or '—'} |")
         if stubs:
             (out / path).write_text(replace_bodies(text, stubs, path), encoding="utf-8")
     missing = sorted(set(chosen) - set(removed))
@@ -87,7 +111,13 @@ def generate(outdir, tasks=None, source=None):
         raise ValueError(f"no solution block found for task(s) {', '.join(missing)} in {source}")
     readme = out / "README.md"
     original = readme.read_text(encoding="utf-8") if readme.exists() else ""
-    readme.write_text(STUDENT_README.format(rows="\n".join(sorted(rows))) + original, encoding="utf-8")
+    example = next(t for t in course_order() if t in chosen)  # the first task to work on
+    readme.write_text(STUDENT_README.format(table=task_table(source, chosen), example=example,
+                                            marker=TASKS[example].marker) + original, encoding="utf-8")
+    conftest = out / "tests" / "conftest.py"
+    if conftest.parent.is_dir():
+        existing = conftest.read_text(encoding="utf-8") if conftest.exists() else "import pytest\n"
+        conftest.write_text(existing + CONFTEST_HOOK, encoding="utf-8")
     traces = leaks(out, removed)
     if traces:
         raise RuntimeError("the student copy still shows removed solutions:\n  " + "\n  ".join(traces))
