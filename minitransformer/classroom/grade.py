@@ -68,7 +68,7 @@ def run_task(tree, task, timeout):
     try:
         subprocess.run(command, cwd=tree, env=env, capture_output=True, timeout=timeout)
     except subprocess.TimeoutExpired:
-        return 0, 0, f"timed out after {timeout} s (an endless loop?)"
+        return 0, 0, f"timed out after {timeout:g} s (an endless loop?)"
     outcome = first_failure(report)
     report.unlink(missing_ok=True)
     return outcome

@@ -15,12 +15,12 @@ tests until they pass.
 
 {table}
 
-Set up, then test one task (`{example}` becomes the marker `{marker}`) or grade them all:
+Set up, then test one task (`{example}` becomes the marker `{marker}`), and grade all of yours:
 
 ```bash
 python3 -m venv .venv && . .venv/bin/activate && pip install -e ".[test]"
 python -m pytest -m {marker}
-python -m minitransformer.classroom grade .
+python -m minitransformer.classroom grade .{grade_tasks}
 ```
 
 A task's tests also need the tasks in its "builds on" column (and what those build on) done: until then they
@@ -41,7 +41,7 @@ CONFTEST_HOOK = '''
 # ---- added by `python -m minitransformer.classroom student` ----
 import re as _re
 
-_STUB = _re.compile(r"(t\\d+\\.\\d+): ([^\\n]+?) — see (lessons/\\S+)")
+_STUB = _re.compile(r"(t\\d+\\.\\d+): ([^\\n]+?) — see (lessons/[\\w./-]*\\w)")  # not the quote after it
 _TASK_MARKER = _re.compile(r"t\\d+_\\d+")
 
 
@@ -111,9 +111,11 @@ def generate(outdir, tasks=None, source=None):
         raise ValueError(f"no solution block found for task(s) {', '.join(missing)} in {source}")
     readme = out / "README.md"
     original = readme.read_text(encoding="utf-8") if readme.exists() else ""
-    example = next(t for t in course_order() if t in chosen)  # the first task to work on
-    readme.write_text(STUDENT_README.format(table=task_table(source, chosen), example=example,
-                                            marker=TASKS[example].marker) + original, encoding="utf-8")
+    ordered = [t for t in course_order() if t in chosen]  # ordered[0]: the first task to work on
+    grade_tasks = "" if set(chosen) == set(TASKS) else f" --tasks {','.join(ordered)}"
+    readme.write_text(STUDENT_README.format(table=task_table(source, chosen), example=ordered[0],
+                                            marker=TASKS[ordered[0]].marker, grade_tasks=grade_tasks)
+                      + original, encoding="utf-8")
     conftest = out / "tests" / "conftest.py"
     if conftest.parent.is_dir():
         existing = conftest.read_text(encoding="utf-8") if conftest.exists() else "import pytest\n"
