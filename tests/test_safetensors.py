@@ -185,6 +185,9 @@ MALFORMED = {
                   r"tensor 'a': shape must be a list of non-negative ints"),
     "missing key": (build({"a": {"dtype": "F32", "shape": [2]}}, bytes(8)), r"tensor 'a': expected"),
     "metadata not str": (build({"__metadata__": {"n": 1}}), r"__metadata__ must map strings to strings"),
+    # 2**40 x 2**40 x 4 bytes wraps to 0 in int64: the size check must not be fooled into accepting [0, 0]
+    "shape overflows int64": (build({"w": {"dtype": "F32", "shape": [2 ** 40, 2 ** 40], "data_offsets": [0, 0]}}),
+                              r"tensor 'w': shape \[1099511627776, 1099511627776\] x F32 needs 4835703278458516"),
 }
 
 

@@ -11,6 +11,7 @@ the arrays are writable without ever changing the file. BF16 has no NumPy dtype:
 from __future__ import annotations
 
 import json
+import math
 import mmap as _mmap
 import os
 import struct
@@ -84,7 +85,8 @@ def _parse_header(path: str, file_size: int, head: bytes):
                 or not all(type(o) is int for o in offsets) or not 0 <= offsets[0] <= offsets[1]):
             raise SafetensorsError(f"{where}: data_offsets must be [begin, end] with 0 <= begin <= end, "
                                    f"got {offsets!r}")
-        expected = int(np.prod(shape, dtype=np.int64)) * np.dtype(DTYPES[dtype]).itemsize
+        # math.prod, not np.prod: Python ints cannot wrap, so a hostile [2**40, 2**40] cannot come out as 0 bytes
+        expected = math.prod(shape) * np.dtype(DTYPES[dtype]).itemsize
         if offsets[1] - offsets[0] != expected:
             raise SafetensorsError(f"{where}: shape {shape} x {dtype} needs {expected} bytes but data_offsets "
                                    f"{offsets} span {offsets[1] - offsets[0]}")
