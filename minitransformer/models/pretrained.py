@@ -4,8 +4,9 @@ Loading is a name-for-name copy, because our parameter names are Hugging Face's.
 Face does: LayerNorm parameters called `gamma`/`beta` (TF-era checkpoints), a missing or extra `bert.` prefix
 (a bare BertModel checkpoint into a model with a head, or the reverse), the int64 `position_ids` buffer, and the
 MLM decoder's tied names (`cls.predictions.decoder.weight` is the word embedding matrix). What we report, as
-Hugging Face does: missing keys (left at their fresh N(0, initializer_range) init — a new head is meant to be
-trained) and unexpected keys (ignored), with a warning naming them. A shape mismatch is an error naming the key.
+transformers 5 does: missing keys in the model's names (left at their fresh N(0, initializer_range) init — a new
+head is meant to be trained) and unexpected keys in the checkpoint's names (ignored), with a warning naming them.
+A shape mismatch is an error naming the key.
 """
 import os
 import warnings
@@ -17,36 +18,44 @@ from ..io.safetensors import load_checkpoint_dir, save_file
 
 WEIGHTS_NAME = "model.safetensors"
 IGNORED_SUFFIXES = ("position_ids",)  # buffers some checkpoints carry; we compute positions instead
-TIED_ALIASES = {"cls.predictions.decoder.weight": None,  # = bert.embeddings.word_embeddings.weight (tied)
+HEAD_ROOTS = ("cls", "classifier")  # top-level names of the heads: never under the `bert.` prefix
+# The MLM decoder's tied names -> the parameter they share (transformers' _tied_weights_keys).
+TIED_ALIASES = {"cls.predictions.decoder.weight": "bert.embeddings.word_embeddings.weight",
                 "cls.predictions.decoder.bias": "cls.predictions.bias"}
 
 
 def rename_key(key):
-    """TF-era LayerNorm names -> PyTorch's: `LayerNorm.gamma` -> `LayerNorm.weight`, `beta` -> `bias`."""
-    if key.endswith(".gamma"):
-        return key[:-len("gamma")] + "weight"
-    if key.endswith(".beta"):
-        return key[:-len("beta")] + "bias"
-    return key
+    """TF-era LayerNorm names -> PyTorch's, as transformers' "legacy" renaming: LayerNorm.gamma -> LayerNorm.weight,
+    LayerNorm.beta -> LayerNorm.bias (only LayerNorm's: a `gamma` elsewhere is some other parameter)."""
+    return key.replace("LayerNorm.gamma", "LayerNorm.weight").replace("LayerNorm.beta", "LayerNorm.bias")
 
 
 def normalize_keys(tensors, expected, prefix="bert"):
-    """Checkpoint dict -> dict keyed like the model's state_dict (`expected`): renames, prefix fix, tied aliases."""
-    tensors = {rename_key(k): v for k, v in tensors.items() if not k.endswith(IGNORED_SUFFIXES)}
+    """Checkpoint dict -> ({model key: array}, {model key: checkpoint key}), keyed like the model's state_dict
+    (`expected`): LayerNorm renames, the prefix added or removed, the tied decoder's aliases resolved. The second
+    dict is for reporting: transformers names an unexpected key as the checkpoint spells it (after renaming)."""
+    renamed = {rename_key(k): v for k, v in tensors.items() if not k.endswith(IGNORED_SUFFIXES)}
+    expected = set(expected)
     model_has_prefix = any(k.startswith(prefix + ".") for k in expected)
-    ckpt_has_prefix = any(k.startswith(prefix + ".") for k in tensors)
-    if model_has_prefix and not ckpt_has_prefix:
-        # A bare BertModel checkpoint (embeddings.*, encoder.*, pooler.*) into a model with a head.
-        tensors = {(k if k.split(".")[0] in ("cls", "classifier") else f"{prefix}.{k}"): v for k, v in tensors.items()}
-    elif ckpt_has_prefix and not model_has_prefix:
-        # A checkpoint with a head into a bare BertModel: keep the body, the head's keys become unexpected.
-        tensors = {k[len(prefix) + 1:] if k.startswith(prefix + ".") else k: v for k, v in tensors.items()}
-    for alias, target in TIED_ALIASES.items():
-        if alias in tensors and alias not in expected:
-            value = tensors.pop(alias)
-            if target is not None and target in expected and target not in tensors:
-                tensors[target] = value
-    return tensors
+    ckpt_has_prefix = any(k.startswith(prefix + ".") for k in renamed)
+
+    def model_key(k):
+        if model_has_prefix and not ckpt_has_prefix and k.split(".")[0] not in HEAD_ROOTS:
+            return f"{prefix}.{k}"  # a bare BertModel checkpoint (embeddings.*, encoder.*, pooler.*) into a head model
+        if ckpt_has_prefix and not model_has_prefix and k.startswith(prefix + "."):
+            return k[len(prefix) + 1:]  # a head model's checkpoint into a bare BertModel: its heads stay unexpected
+        return k
+
+    out, origin = {}, {}
+    for k, v in renamed.items():
+        out[model_key(k)], origin[model_key(k)] = v, k
+    if "cls.predictions.bias" in expected:  # a model with the tied MLM head: the aliases are its own parameters
+        for alias, target in TIED_ALIASES.items():
+            if alias in out and alias not in expected:
+                value, source = out.pop(alias), origin.pop(alias)
+                if target in expected and target not in out:  # only the alias was saved: it fills the parameter
+                    out[target], origin[target] = value, source
+    return out, origin
 
 
 def load_weights(model, tensors, source="the checkpoint", ignore_mismatched_sizes=False):
@@ -54,9 +63,9 @@ def load_weights(model, tensors, source="the checkpoint", ignore_mismatched_size
     and warns about each kind, like Hugging Face. A shape mismatch is an error unless ignore_mismatched_sizes
     (then that parameter keeps its fresh init: e.g. a 3-label classifier checkpoint fine-tuned for 5 labels)."""
     params = dict(model.named_parameters())
-    tensors = normalize_keys(tensors, params.keys(), prefix=getattr(model, "base_model_prefix", "bert"))
+    tensors, origin = normalize_keys(tensors, params.keys(), prefix=getattr(model, "base_model_prefix", "bert"))
     missing = sorted(k for k in params if k not in tensors)
-    unexpected = sorted(k for k in tensors if k not in params)
+    unexpected = sorted(origin[k] for k in tensors if k not in params)
     mismatched = sorted((k, tuple(v.shape), tuple(params[k].shape)) for k, v in tensors.items()
                         if k in params and tuple(v.shape) != tuple(params[k].shape))
     if mismatched and not ignore_mismatched_sizes:
