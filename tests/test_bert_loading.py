@@ -1,12 +1,17 @@
 """Loading rules as transformers 5 applies them (no torch needed; the expected reports were read once from
 transformers 5.24 on the same checkpoints, and tests/test_bert_reference_heads.py re-checks them live): how
-missing/unexpected keys are named, which `gamma`/`beta` are renamed, the tied MLM decoder present or absent."""
+missing/unexpected keys are named, which `gamma`/`beta` are renamed, the tied MLM decoder present or absent,
+sharded saves, the device argument."""
+import json
+import os
 import warnings
 
 import numpy as np
+import pytest
 
 import minitransformer as mt
-from minitransformer.io import save_file
+from minitransformer.io import load_file, parse_size, save_file, save_sharded
+from minitransformer.io.sharded import split_shards
 from minitransformer.models.bert import BertForMaskedLM, BertForSequenceClassification, BertModel
 from minitransformer.models.bert_config import BertConfig
 
@@ -104,3 +109,70 @@ def test_tied_aliases_are_unexpected_in_a_model_without_the_mlm_head(tmp_path):
     for cls in (BertModel, BertForSequenceClassification):
         _, info, _ = load(cls, checkpoint(tmp_path / cls.__name__, tensors))
         assert "cls.predictions.decoder.weight" in info["unexpected_keys"], cls.__name__  # as transformers
+
+
+def test_save_pretrained_shards_past_max_shard_size_and_cleans_up(tmp_path):
+    mt.manual_seed(4)
+    model = BertForSequenceClassification(tiny(num_labels=2)).eval()
+    expected = weights(model)
+    written = model.save_pretrained(tmp_path, max_shard_size="1KB")
+    assert written == tmp_path
+    files = sorted(os.listdir(tmp_path))
+    shards = [f for f in files if f.startswith("model-")]
+    assert len(shards) > 2 and "model.safetensors" not in files and shards[-1].endswith(f"-of-{len(shards):05d}"
+                                                                                        ".safetensors")
+    index = json.loads((tmp_path / "model.safetensors.index.json").read_text())
+    assert sorted(index["weight_map"]) == sorted(expected)
+    assert index["metadata"]["total_size"] == sum(v.nbytes for v in expected.values())
+    for shard in shards:  # every shard within the limit unless it holds one tensor that alone exceeds it
+        size = sum(v.nbytes for v in load_file(tmp_path / shard).values())
+        assert size <= 1000 or len(load_file(tmp_path / shard)) == 1
+    again, info, text = load(BertForSequenceClassification, tmp_path)
+    assert text == "" and not any(info.values())
+    for k, v in weights(again).items():
+        np.testing.assert_array_equal(v, expected[k], err_msg=k)
+    model.save_pretrained(tmp_path)  # unsharded into the same directory: the old shards and index go
+    assert sorted(os.listdir(tmp_path)) == ["config.json", "model.safetensors"]
+
+
+def test_split_shards_and_parse_size():
+    # huggingface_hub's greedy rule: a new shard when the next tensor would not fit; an oversized tensor goes
+    # alone into a shard at once, ahead of the one being filled (its split_state_dict_into_shards_factory).
+    assert split_shards({"a": 4, "b": 4, "c": 9, "d": 1, "e": 3, "f": 2}, 8) == [["c"], ["a", "b"], ["d", "e", "f"]]
+    assert split_shards({}, 8) == [[]]
+    assert [parse_size(s) for s in ("50GB", "20KB", "2GiB", " 1.5 mb", 123)] == [
+        50 * 10 ** 9, 20_000, 2 * 2 ** 30, 1_500_000, 123]
+    for bad in ("5 parsecs", "-1KB", 0, True):
+        with pytest.raises(ValueError, match="max_shard_size"):
+            parse_size(bad)
+
+
+def test_save_sharded_keeps_unrelated_files(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    (tmp_path / "model-00001-of-00009.bin").write_text("not ours either")
+    save_sharded({"a": np.zeros(300, np.float32), "b": np.ones(300, np.float32)}, tmp_path, max_shard_size=2000)
+    save_sharded({"a": np.zeros(3, np.float32)}, tmp_path, max_shard_size=2000)
+    assert sorted(os.listdir(tmp_path)) == ["model-00001-of-00009.bin", "model.safetensors", "notes.txt"]
+
+
+def test_from_pretrained_device_argument(tmp_path):
+    mt.manual_seed(5)
+    BertModel(tiny()).save_pretrained(tmp_path)
+    model = BertModel.from_pretrained(tmp_path, device="cpu")
+    assert model.device == "cpu" and all(p.device == "cpu" for p in model.parameters())
+    with pytest.raises(ValueError, match="unknown device 'tpu'"):
+        BertModel.from_pretrained(tmp_path, device="tpu")
+
+
+@pytest.mark.gpu
+def test_from_pretrained_onto_cuda(tmp_path):
+    from conftest import CUDA
+    if not CUDA:
+        pytest.skip("CuPy with a CUDA device is not available")
+    mt.manual_seed(6)
+    cpu = BertForMaskedLM(tiny()).eval()
+    cpu.save_pretrained(tmp_path)
+    gpu = BertForMaskedLM.from_pretrained(tmp_path, device="cuda")
+    assert all(p.device.startswith("cuda") for p in gpu.parameters())
+    with mt.no_grad():
+        np.testing.assert_allclose(gpu(IDS, MASK).logits.numpy(), cpu(IDS, MASK).logits.numpy(), atol=1e-5)

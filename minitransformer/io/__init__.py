@@ -5,3 +5,4 @@ from .checkpoint import (  # noqa: F401
 from .safetensors import (  # noqa: F401
     SafetensorsError, load_checkpoint_dir, load_file, load_sharded, read_header, read_metadata, save_file,
 )
+from .sharded import parse_size, save_sharded  # noqa: F401

@@ -66,9 +66,10 @@ class BertPreTrainedModel(nn.Module):
                                           output_loading_info=output_loading_info,
                                           ignore_mismatched_sizes=ignore_mismatched_sizes, **config_overrides)
 
-    def save_pretrained(self, directory):
-        """config.json + model.safetensors, loadable back here and by transformers' from_pretrained."""
-        return pretrained.save_pretrained(self, directory)
+    def save_pretrained(self, directory, max_shard_size="50GB"):
+        """config.json + model.safetensors (shards + index past max_shard_size, e.g. "500MB"), loadable back here
+        and by transformers' from_pretrained."""
+        return pretrained.save_pretrained(self, directory, max_shard_size=max_shard_size)
 
 
 class BertModel(BertPreTrainedModel):

@@ -1,4 +1,4 @@
-"""Hugging Face checkpoint directories: `config.json` + `model.safetensors` in, the same out.
+"""Hugging Face checkpoint directories: `config.json` + `model.safetensors` (or shards + index) in, the same out.
 
 Loading is a name-for-name copy, because our parameter names are Hugging Face's. What we forgive, as Hugging
 Face does: LayerNorm parameters called `gamma`/`beta` (TF-era checkpoints), a missing or extra `bert.` prefix
@@ -14,9 +14,9 @@ import warnings
 import numpy as np
 
 from .. import backend
-from ..io.safetensors import load_checkpoint_dir, save_file
+from ..io.safetensors import load_checkpoint_dir
+from ..io.sharded import save_sharded
 
-WEIGHTS_NAME = "model.safetensors"
 IGNORED_SUFFIXES = ("position_ids",)  # buffers some checkpoints carry; we compute positions instead
 HEAD_ROOTS = ("cls", "classifier")  # top-level names of the heads: never under the `bert.` prefix
 # The MLM decoder's tied names -> the parameter they share (transformers' _tied_weights_keys).
@@ -107,14 +107,14 @@ def from_pretrained(cls, directory, num_labels=None, device="cpu", output_loadin
     return (model, info) if output_loading_info else model
 
 
-def save_pretrained(model, directory):
-    """Write config.json + model.safetensors (float32, format "pt") that this package and transformers both load."""
+def save_pretrained(model, directory, max_shard_size="50GB"):
+    """Write config.json + model.safetensors (float32, format "pt"), or shards + model.safetensors.index.json when
+    the weights exceed max_shard_size (transformers' default 50GB); this package and transformers load both."""
     os.makedirs(directory, exist_ok=True)
     config = model.config
     config.architectures = [type(model).__name__]
     config.save_pretrained(directory)
     tensors = {name: backend.to_numpy(p.data) for name, p in model.named_parameters()}
     # transformers refuses a safetensors file without metadata format "pt" (or tf/flax/mlx).
-    save_file(tensors, os.path.join(directory, WEIGHTS_NAME), metadata={"format": "pt"})
+    save_sharded(tensors, directory, max_shard_size=max_shard_size, metadata={"format": "pt"})
     return directory
-
