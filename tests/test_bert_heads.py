@@ -66,16 +66,43 @@ def test_loss_is_chosen_by_num_labels_and_label_dtype():
     z = out.logits.numpy().astype(np.float64)
     log_p = z - np.log(np.exp(z).sum(-1, keepdims=True))
     assert out.loss.item() == pytest.approx(-log_p[[0, 1, 2], [0, 2, 1]].mean(), rel=1e-5)
+    assert clf.config.problem_type == "single_label_classification"  # kept, as transformers keeps it
 
+    clf.config.problem_type = None  # let the next labels choose again
     y = np.array([[1, 0, 1], [0, 0, 1], [1, 1, 0]], dtype=np.float32)  # float (B, C) labels: multi-label BCE
     bce = np.mean(np.log1p(np.exp(-np.abs(z))) + np.maximum(z, 0) - z * y)
     assert clf(IDS, MASK, labels=y).loss.item() == pytest.approx(bce, rel=1e-5)
+    assert clf.config.problem_type == "multi_label_classification"
 
     reg = BertForSequenceClassification(tiny(num_labels=1)).eval()  # one label: regression, mean squared error
     target = np.array([0.5, -1.0, 2.0], dtype=np.float32)
     out = reg(IDS, MASK, labels=target)
     assert out.logits.shape == (3, 1)
     assert out.loss.item() == pytest.approx(np.mean((out.logits.numpy()[:, 0] - target) ** 2), rel=1e-5)
+    assert reg.config.problem_type == "regression"
+
+
+def test_problem_type_is_fixed_by_the_first_labels_and_saved(tmp_path):
+    """transformers writes the chosen problem_type into the config: later labels of another kind are an error
+    (it fails in torch too), and the saved config.json tells both libraries which loss the head was trained for."""
+    mt.manual_seed(5)
+    clf = BertForSequenceClassification(tiny(num_labels=3)).eval()
+    assert clf.config.problem_type is None
+    clf(IDS, MASK, labels=np.array([[1, 0, 1], [0, 0, 1], [1, 1, 0]], np.float32))
+    assert clf.config.problem_type == "multi_label_classification"
+    hot = np.array([[1, 0, 0], [0, 0, 1], [0, 1, 0]])
+    z = clf(IDS, MASK).logits.numpy().astype(np.float64)
+    bce = np.mean(np.log1p(np.exp(-np.abs(z))) + np.maximum(z, 0) - z * hot)
+    assert clf(IDS, MASK, labels=hot).loss.item() == pytest.approx(bce, rel=1e-5)  # integer targets: still BCE
+    with pytest.raises(ValueError, match=r"must have the logits' shape \(3, 3\).*got \(3,\)"):
+        clf(IDS, MASK, labels=np.array([0, 2, 1]))
+    clf.save_pretrained(tmp_path)
+    assert BertForSequenceClassification.from_pretrained(tmp_path).config.problem_type == \
+        "multi_label_classification"
+    single = BertForSequenceClassification(tiny(num_labels=3, problem_type="single_label_classification"))
+    with pytest.raises(TypeError, match=r"problem_type is 'single_label_classification'.*float32 of shape "
+                                        r"\(3, 3\).*integer class ids"):
+        single(IDS, MASK, labels=np.ones((3, 3), np.float32))
 
 
 def test_masked_lm_decoder_is_tied_to_word_embeddings():

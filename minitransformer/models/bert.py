@@ -114,7 +114,8 @@ def _body_outputs(out, **extra):
 
 class BertForSequenceClassification(BertPreTrainedModel):
     """logits = classifier(Dropout(pooler_output)); loss as Hugging Face picks it from num_labels and labels:
-    1 label -> mean squared error (regression); integer labels -> cross-entropy; float (B, C) -> BCE multi-label."""
+    1 label -> mean squared error (regression); integer labels -> cross-entropy; float (B, C) -> BCE multi-label.
+    The first call with labels fixes config.problem_type (unless set); set it yourself to choose explicitly."""
 
     def __init__(self, config):
         super().__init__(config)
@@ -134,15 +135,25 @@ class BertForSequenceClassification(BertPreTrainedModel):
 
     def loss(self, logits, labels):
         labels = labels if isinstance(labels, Tensor) else Tensor(labels, device=logits.device)
-        problem = self.config.problem_type or (
-            "regression" if self.num_labels == 1 else
-            "single_label_classification" if labels.dtype.kind in "iu" else "multi_label_classification")
+        if self.config.problem_type is None:
+            # Decided by the first labels seen and then kept in the config (so save_pretrained records it), as
+            # transformers does: a later call with other labels uses the same loss.
+            self.config.problem_type = ("regression" if self.num_labels == 1 else "single_label_classification"
+                                        if labels.dtype.kind in "iu" else "multi_label_classification")
+        problem = self.config.problem_type
         if problem == "regression":
             diff = logits.reshape(-1) - labels.astype(logits.dtype).reshape(-1)  # (B,)
             return (diff * diff).mean()
         if problem == "single_label_classification":
+            if labels.dtype.kind not in "iu":
+                raise TypeError(f"BertForSequenceClassification: problem_type is {problem!r} (from the config or an "
+                                f"earlier call) but labels are {labels.dtype} of shape {labels.shape}; pass integer "
+                                "class ids (batch,), or set config.problem_type = 'multi_label_classification'")
             return F.cross_entropy(logits, labels.reshape(-1))
         if problem == "multi_label_classification":
+            if labels.shape != logits.shape:  # broadcasting would silently score the wrong pairs
+                raise ValueError(f"BertForSequenceClassification: multi-label labels must have the logits' shape "
+                                 f"{logits.shape} (one 0/1 target per class), got {labels.shape}")
             # BCE with logits, stably: max(x, 0) - x y + log(1 + exp(-|x|)), averaged over (B, C).
             y = labels.astype(logits.dtype)
             return (logits.relu() - logits * y + ((-logits.abs()).exp() + 1.0).log()).mean()
