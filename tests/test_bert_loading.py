@@ -1,7 +1,7 @@
 """Loading rules as transformers 5 applies them (no torch needed; the expected reports were read once from
 transformers 5.24 on the same checkpoints, and tests/test_bert_reference_heads.py re-checks them live): how
 missing/unexpected keys are named, which `gamma`/`beta` are renamed, the tied MLM decoder present or absent,
-sharded saves, the device argument."""
+sharded saves, the device argument, the tokenizer's save_pretrained."""
 import json
 import os
 import warnings
@@ -14,6 +14,7 @@ from minitransformer.io import load_file, parse_size, save_file, save_sharded
 from minitransformer.io.sharded import split_shards
 from minitransformer.models.bert import BertForMaskedLM, BertForSequenceClassification, BertModel
 from minitransformer.models.bert_config import BertConfig
+from minitransformer.tokenizer import WordPieceTokenizer
 
 IDS = np.array([[2, 7, 9, 11, 3, 0], [2, 5, 6, 3, 0, 0]])
 MASK = (IDS != 0).astype(np.int64)
@@ -176,3 +177,26 @@ def test_from_pretrained_onto_cuda(tmp_path):
     assert all(p.device.startswith("cuda") for p in gpu.parameters())
     with mt.no_grad():
         np.testing.assert_allclose(gpu(IDS, MASK).logits.numpy(), cpu(IDS, MASK).logits.numpy(), atol=1e-5)
+
+
+def test_tokenizer_save_pretrained_round_trip(tmp_path):
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "hello", "world", "##s", "e-mail"]
+    tok = WordPieceTokenizer({t: i for i, t in enumerate(vocab)}, never_split=["e-mail"], model_max_length=64)
+    tok.save_pretrained(tmp_path)
+    assert {"vocab.txt", "tokenizer_config.json", "special_tokens_map.json"} <= set(os.listdir(tmp_path))
+    again = WordPieceTokenizer.from_pretrained(tmp_path)
+    assert again.vocab == tok.vocab and again.model_max_length == 64
+    assert again("Hello worlds E-MAIL")["input_ids"] == tok("Hello worlds E-MAIL")["input_ids"] == [2, 5, 6, 7, 8, 3]
+
+
+def test_gelu_new_is_the_tanh_form():
+    """hidden_act picks the formula: gelu_new = x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), gelu = x Phi(x)."""
+    from math import erf
+    x = np.linspace(-4, 4, 17).reshape(1, 1, 17).astype(np.float32)
+    for act, fn in [("gelu_new", lambda v: 0.5 * v * (1 + np.tanh(np.sqrt(2 / np.pi) * (v + 0.044715 * v ** 3)))),
+                    ("gelu", np.vectorize(lambda v: 0.5 * v * (1 + erf(v / np.sqrt(2)))))]:
+        layer = BertModel(tiny(hidden_act=act, intermediate_size=17, hidden_size=17, num_attention_heads=1)) \
+            .encoder.layer[0].intermediate
+        layer.dense.weight.data = np.eye(17, dtype=np.float32)
+        layer.dense.bias.data = np.zeros(17, np.float32)
+        np.testing.assert_allclose(layer(mt.tensor(x)).numpy(), fn(x.astype(np.float64)), atol=1e-6, err_msg=act)

@@ -52,6 +52,7 @@ class WordPieceTokenizer:
     from_vocab_file = classmethod(pretrained.from_vocab_file)
     from_pretrained = classmethod(pretrained.from_pretrained)
     save = pretrained.save
+    save_pretrained = pretrained.save  # Hugging Face's name for the same thing
 
     @classmethod
     def train(cls, texts, vocab_size=8000, min_frequency=2, limit_alphabet=1000, special_tokens=None,
