@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import minitransformer as mt
-from minitransformer.io import load_file, parse_size, save_file, save_sharded
+from minitransformer.io import load_file, parse_size, read_header, save_file, save_sharded
 from minitransformer.io.sharded import split_shards
 from minitransformer.models.bert import BertForMaskedLM, BertForSequenceClassification, BertModel
 from minitransformer.models.bert_config import BertConfig
@@ -134,6 +134,25 @@ def test_save_pretrained_shards_past_max_shard_size_and_cleans_up(tmp_path):
         np.testing.assert_array_equal(v, expected[k], err_msg=k)
     model.save_pretrained(tmp_path)  # unsharded into the same directory: the old shards and index go
     assert sorted(os.listdir(tmp_path)) == ["config.json", "model.safetensors"]
+
+
+def test_bf16_checkpoint_loads_widened_and_saves_as_float32(tmp_path):
+    mt.manual_seed(7)
+    model = BertForMaskedLM(tiny()).eval()
+    tensors = weights(model)
+    config = tiny()
+    config.extra["dtype"] = "bfloat16"  # what transformers writes next to bf16 weights
+    checkpoint(tmp_path / "bf16", {}, config)
+    save_file(tensors, tmp_path / "bf16" / "model.safetensors", metadata={"format": "pt"}, dtype="BF16")
+    loaded, _, text = load(BertForMaskedLM, tmp_path / "bf16")
+    assert text == ""
+    for name, value in weights(loaded).items():  # float32 holding the bf16 values: within bf16's 2**-8 rounding
+        assert value.dtype == np.float32, name
+        np.testing.assert_allclose(value, tensors[name], rtol=2 ** -8, atol=1e-30, err_msg=name)
+    loaded.save_pretrained(tmp_path / "out")
+    # transformers 5 builds the model in config.json's dtype: it must say what the file holds
+    assert json.loads((tmp_path / "out" / "config.json").read_text())["dtype"] == "float32"
+    assert {v["dtype"] for v in read_header(tmp_path / "out" / "model.safetensors").values()} == {"F32"}
 
 
 def test_split_shards_and_parse_size():

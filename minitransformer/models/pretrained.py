@@ -113,8 +113,15 @@ def save_pretrained(model, directory, max_shard_size="50GB"):
     os.makedirs(directory, exist_ok=True)
     config = model.config
     config.architectures = [type(model).__name__]
-    config.save_pretrained(directory)
     tensors = {name: backend.to_numpy(p.data) for name, p in model.named_parameters()}
+    # transformers 5 builds the model in the config's dtype: a `dtype: bfloat16` kept from a bf16 checkpoint we
+    # loaded (and widened) would make it load our float32 weights as bfloat16. Record what we write instead.
+    written = sorted({str(t.dtype) for t in tensors.values() if t.dtype.kind == "f"})
+    if written:
+        for key in ("dtype", "torch_dtype"):  # torch_dtype: transformers 4's name for it
+            if key == "dtype" or key in config.extra:
+                config.extra[key] = written[0] if len(written) == 1 else "float32"
+    config.save_pretrained(directory)
     # transformers refuses a safetensors file without metadata format "pt" (or tf/flax/mlx).
     save_sharded(tensors, directory, max_shard_size=max_shard_size, metadata={"format": "pt"})
     return directory
