@@ -161,7 +161,7 @@ def test_in_the_copy_a_test_without_a_task_marker_that_meets_a_stub_is_skipped_n
     assert graded and all(v["outcome"] == "failed" and stubs_in(v) == {"t1.3"} for v in graded)
     others = [v for v in tests.values() if not v["tasks"]]
     assert not [v for v in others if v["outcome"] == "failed"]
-    reason = r"needs task t1\.3 \(backward engine\), not written yet: see lessons/01_autograd\.py'\)$"
+    reason = r"needs task t1\.3 \(backward engine\) first: see lessons/01_autograd\.py'\)$"
     assert any(v["outcome"] == "skipped" and re.search(reason, v["text"]) for v in others)  # (path, line, reason)
 
 

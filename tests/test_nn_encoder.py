@@ -52,13 +52,13 @@ def feed_forward(x, p):
     return h @ p["feed_forward.linear2.weight"].T + p["feed_forward.linear2.bias"]
 
 
-def numpy_layer(x, p, heads, keep, norm_first):
+def numpy_layer(x, p, heads, keep, norm_first, attend=attention):
     norm1 = lambda h: ln(h, p["norm1.weight"], p["norm1.bias"])  # noqa: E731
     norm2 = lambda h: ln(h, p["norm2.weight"], p["norm2.bias"])  # noqa: E731
     if norm_first:
-        x = x + attention(norm1(x), p, heads, keep)
+        x = x + attend(norm1(x), p, heads, keep)
         return x + feed_forward(norm2(x), p)
-    x = norm1(x + attention(x, p, heads, keep))
+    x = norm1(x + attend(x, p, heads, keep))
     return norm2(x + feed_forward(x, p))
 
 
@@ -84,6 +84,38 @@ def test_layer_matches_numpy_formula(norm_first, device):
     assert not np.allclose(out.numpy(), other, atol=1e-3)  # the two conventions really differ
 
 
+class StandInAttention(nn.Module):
+    """Takes the place of self-attention (tested as tasks t2.5 and t3.1) in the layer's wiring test:
+    y = tanh(x) @ A, with fixed weights, and it notes the mask it was given."""
+
+    def __init__(self, a):
+        super().__init__()
+        self.a, self.masks = a, []
+
+    def forward(self, x, mask=None, return_weights=False):
+        self.masks.append(mask)
+        y = x.tanh() @ mt.tensor(self.a, dtype="float64")
+        weights = mt.tensor(np.full((x.shape[0], 2, x.shape[1], x.shape[1]), 0.25), dtype="float64")
+        return (y, weights) if return_weights else y
+
+
+@pytest.mark.t3_3
+@pytest.mark.parametrize("norm_first", [False, True], ids=["post_ln", "pre_ln"])
+def test_layer_wires_its_sublayers_as_the_formula_says(norm_first):
+    """The encoder layer's own work is the wiring: which sub-layer sees what, where the residuals and the norms
+    go. With a stand-in attention it is checked without the attention tasks."""
+    layer = make_layer(norm_first)
+    a = np.random.default_rng(6).standard_normal((8, 8))
+    layer.attention = StandInAttention(a)
+    x = np.random.default_rng(2).standard_normal((2, 5, 8))
+    mask = F.padding_mask(np.array([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1]], dtype=bool))
+    out, weights = layer(mt.tensor(x, dtype="float64"), mask, return_weights=True)
+    expected = numpy_layer(x, layer.state_dict(), 2, None, norm_first, attend=lambda h, *_: np.tanh(h) @ a)
+    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-10, atol=1e-10)
+    assert layer.attention.masks == [mask], "the attention is called once, with the layer's mask"
+    assert weights.shape == (2, 2, 5, 5) and np.all(weights.numpy() == 0.25), "the attention's weights are returned"
+
+
 @pytest.mark.t3_3
 def test_post_ln_output_is_normalised_and_pre_ln_is_not():
     x = mt.tensor(np.random.default_rng(3).standard_normal((2, 4, 8)) * 5, dtype="float64")
@@ -94,7 +126,8 @@ def test_post_ln_output_is_normalised_and_pre_ln_is_not():
     assert np.abs(pre.var(-1) - 1).max() > 1  # the residual path carries x's scale through
 
 
-@pytest.mark.t3_3
+# No task marker: the layer's gradient is its ops' backwards put together (tasks t1.2-t2.5), which their own
+# tests grade; the layer's own code is its forward, graded above.
 @pytest.mark.parametrize("norm_first", [False, True], ids=["post_ln", "pre_ln"])
 def test_gradcheck_encoder_layer_float64(norm_first):
     layer = nn.TransformerEncoderLayer(4, 2, 6, dropout=0.0, norm_first=norm_first)

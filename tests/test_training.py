@@ -6,6 +6,7 @@ whole file takes seconds. Metrics are checked against values worked out by hand 
 import math
 import os
 import pathlib
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -15,7 +16,8 @@ from minitransformer.checkpointing import load_checkpoint, save_checkpoint
 from minitransformer.data import DataLoader, load_dataset
 from minitransformer.metrics import accuracy, confusion_matrix, format_confusion_matrix, macro_f1
 from minitransformer.models import TransformerClassifier
-from minitransformer.optim import SGD, AdamW, get_linear_schedule_with_warmup
+from minitransformer.autograd import Function
+from minitransformer.optim import SGD, AdamW, LambdaLR, get_linear_schedule_with_warmup
 from minitransformer.tokenizer import WordPieceTokenizer
 from minitransformer.training import NonFiniteLossError, evaluate, fit, train_step
 
@@ -49,7 +51,7 @@ def weights(model):
 def assert_same_weights(a, b):
     assert a.keys() == b.keys()
     for name in a:
-        assert np.array_equal(a[name], b[name]), f"{name} differs (max |diff| {np.abs(a[name] - b[name]).max()})"
+        assert np.array_equal(a[name], b[name], equal_nan=True), f"{name} differs (max |diff| {np.abs(a[name] - b[name]).max()})"
 
 
 # ---------------------------------------------------------------- metrics against hand-computed values
@@ -82,10 +84,141 @@ def test_metric_errors_and_text_layout():
     assert text.splitlines()[1].split() == ["negative", "5", "1"]
 
 
-# ---------------------------------------------------------------- the step
+# ---------------------------------------------------------------- the step (task t4.3)
+#
+# The step's tests use a model written here: bag-of-ids features, scores = features @ W + b and half the mean
+# squared distance to the one-hot label, each a Function with its backward written out. So they need no
+# tokenizer, attention, cross-entropy or schedule task, and the expected update is worked out in NumPy.
+
+class Scores(Function):
+    """y = x @ w + b;  dw = xᵀ dy, db = sum dy (x holds constant features)"""
+
+    def forward(self, x, w, b):
+        self.x = x
+        return x @ w + b
+
+    def backward(self, grad):
+        return None, self.x.T @ grad, grad.sum(axis=0)
+
+
+class HalfSquaredError(Function):
+    """loss = ½ mean over rows of ‖y − target‖²;  dy = (y − target) / n"""
+
+    def forward(self, y, target):
+        self.diff = y - target
+        return np.asarray(0.5 * (self.diff ** 2).sum() / len(y))
+
+    def backward(self, grad):
+        return grad * self.diff / len(self.diff), None
+
+
+class BagOfIds(mt.nn.Module):
+    """logits (B, C) from counts of each id among the kept positions: the interface fit() and train_step use."""
+
+    def __init__(self, vocab=6, classes=2):
+        super().__init__()
+        rng = np.random.default_rng(5)
+        self.weight = mt.nn.Parameter(rng.standard_normal((vocab, classes)), dtype="float64")
+        self.bias = mt.nn.Parameter(rng.standard_normal(classes), dtype="float64")
+        self.calls = []
+
+    def features(self, input_ids, attention_mask):
+        counts = np.zeros((len(input_ids), self.weight.shape[0]))
+        for row, (ids, keep) in enumerate(zip(np.asarray(input_ids), np.asarray(attention_mask))):
+            np.add.at(counts[row], ids[keep.astype(bool)], 1.0)
+        return counts
+
+    def forward(self, input_ids, attention_mask=None, labels=None):
+        self.calls.append("forward")
+        x = mt.tensor(self.features(input_ids, attention_mask), dtype="float64")
+        logits = Scores.apply(x, self.weight, self.bias)
+        target = mt.tensor(np.eye(self.weight.shape[1])[np.asarray(labels)], dtype="float64")
+        return SimpleNamespace(loss=HalfSquaredError.apply(logits, target), logits=logits)
+
+
+BATCH = {"input_ids": np.array([[1, 2, 2, 0], [3, 4, 5, 1], [5, 5, 0, 0]]),
+         "attention_mask": np.array([[1, 1, 1, 0], [1, 1, 1, 1], [1, 1, 0, 0]]),
+         "labels": np.array([0, 1, 1])}
+
+
+def numpy_loss_and_grads(model):
+    """The loss and d loss / d (W, b) of BagOfIds on BATCH, in NumPy."""
+    x = model.features(BATCH["input_ids"], BATCH["attention_mask"])
+    diff = x @ model.weight.numpy() + model.bias.numpy() - np.eye(2)[BATCH["labels"]]
+    n = len(x)
+    return 0.5 * (diff ** 2).sum() / n, {"weight": x.T @ diff / n, "bias": diff.sum(axis=0) / n}
+
 
 @pytest.mark.t4_3
-def test_train_step_is_forward_backward_clip_step_schedule_zero_grad(dataset, tokenizer):
+@pytest.mark.parametrize("clipped", [True, False], ids=["clip_and_schedule", "no_clip_no_schedule"])
+def test_train_step_is_forward_backward_clip_step_schedule_zero_grad(clipped):
+    model = BagOfIds()
+    loss, grads = numpy_loss_and_grads(model)
+    norm = math.sqrt(sum(float((g ** 2).sum()) for g in grads.values()))
+    before = weights(model)
+    lr = 0.5
+    optimizer = SGD(model.parameters(), lr=lr)
+    scheduler = LambdaLR(optimizer, lambda step: 1 / (1 + step)) if clipped else None
+    clip = norm / 4 if clipped else 0                          # clipping must scale the gradient by 1/4
+    got, logits = train_step(model, BATCH, optimizer, scheduler, clip_norm=clip)
+    assert model.calls == ["forward"], "one forward pass per step"
+    assert isinstance(got, float) and got == pytest.approx(loss, rel=1e-12), "the loss, as a Python float"
+    assert logits.shape == (3, 2)
+    scale = clip / (norm + 1e-6) if clipped else 1.0
+    for name, p in model.named_parameters():                   # p ← p − lr · g · clip / norm  (SGD, clipped)
+        np.testing.assert_allclose(p.numpy(), before[name] - lr * grads[name] * scale, rtol=1e-10, err_msg=name)
+        assert p.grad is None, f"{name}: gradients must be cleared after the step"
+    # the step used the lr of step 0; then the schedule moved one step (to lr / 2)
+    assert optimizer.param_groups[0]["lr"] == pytest.approx(lr / 2 if clipped else lr)
+
+
+class Recorder(SGD):
+    """SGD that writes down, at each call, what the step would see."""
+
+    def __init__(self, params, log, **options):
+        super().__init__(params, **options)
+        self.log = log
+
+    def step(self):
+        grads = [p.grad.numpy() for group in self.param_groups for p in group["params"] if p.grad is not None]
+        self.log.append(("step", math.sqrt(sum(float((g ** 2).sum()) for g in grads)) if grads else None,
+                         self.param_groups[0]["lr"]))
+        super().step()
+
+
+@pytest.mark.t4_3
+def test_train_step_steps_with_clipped_gradients_before_the_schedule_and_once():
+    model, log = BagOfIds(), []
+    optimizer = Recorder(model.parameters(), log, lr=0.1)
+    scheduler = LambdaLR(optimizer, lambda step: 10.0 ** -step)
+    original = scheduler.step
+    scheduler.step = lambda: (log.append(("schedule",)), original())
+    train_step(model, BATCH, optimizer, scheduler, clip_norm=0.25)
+    # one optimizer step, on gradients clipped to norm 0.25 at the lr before the schedule moved, then the schedule
+    assert log == [("step", pytest.approx(0.25, rel=1e-5), 0.1), ("schedule",)], log
+    train_step(model, BATCH, optimizer, scheduler, clip_norm=0.25)
+    assert log[2] == ("step", pytest.approx(0.25, rel=1e-5), pytest.approx(0.01)), "the second step: fresh gradients, the next lr"
+
+
+@pytest.mark.t4_3
+@pytest.mark.parametrize("bad", [np.inf, np.nan])
+@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")
+def test_train_step_leaves_the_weights_alone_on_a_non_finite_loss(bad):
+    model = BagOfIds()
+    model.bias.data[...] = bad
+    before = weights(model)
+    optimizer = SGD(model.parameters(), lr=0.1)
+    scheduler = LambdaLR(optimizer, lambda step: 1 / (1 + step))
+    loss, _ = train_step(model, BATCH, optimizer, scheduler)
+    assert not math.isfinite(loss)
+    assert_same_weights(before, weights(model))
+    assert all(p.grad is None for p in model.parameters()), "no backward on a non-finite loss"
+    assert optimizer.param_groups[0]["lr"] == 0.1, "nor a schedule step"
+
+
+# The same step on the real classifier (no task marker: it needs the whole model and tokenizer).
+
+def test_train_step_on_the_classifier_matches_a_separately_taken_gradient(dataset, tokenizer):
     model = tiny_model(tokenizer, dropout=0.0)
     batch = next(iter(loader(dataset, tokenizer, shuffle=False)))
     before = weights(model)
@@ -101,23 +234,11 @@ def test_train_step_is_forward_backward_clip_step_schedule_zero_grad(dataset, to
     loss, logits = train_step(model, batch, optimizer, scheduler, clip_norm=clip)
     assert loss == pytest.approx(out.loss.item(), rel=1e-6)
     assert logits.shape == (16, 2)
-    for name, p in model.named_parameters():                   # p ← p − lr · g · clip / norm  (SGD, clipped)
+    for name, p in model.named_parameters():
         expected = before[name] - lr * grads[name] * (clip / (norm + 1e-6))
         np.testing.assert_allclose(p.numpy(), expected, rtol=1e-5, atol=1e-6, err_msg=name)
         assert p.grad is None, f"{name}: gradients must be cleared after the step"
-    assert optimizer.param_groups[0]["lr"] == pytest.approx(lr * 9 / 10)   # the schedule moved one step
-
-
-@pytest.mark.t4_3
-@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")
-def test_train_step_leaves_the_weights_alone_on_a_non_finite_loss(dataset, tokenizer):
-    model = tiny_model(tokenizer, dropout=0.0)
-    model.head.bias.data[...] = np.inf                         # logits inf - inf = nan
-    before = weights(model)
-    batch = next(iter(loader(dataset, tokenizer)))
-    loss, _ = train_step(model, batch, SGD(model.parameters(), lr=0.1))
-    assert not math.isfinite(loss)
-    assert_same_weights(before, weights(model))
+    assert optimizer.param_groups[0]["lr"] == pytest.approx(lr * 9 / 10)
 
 
 # ---------------------------------------------------------------- evaluate and fit

@@ -33,9 +33,11 @@ of everything else.
 
 """
 
-# Appended to the copy's tests/conftest.py. A test that carries no task marker but runs into a stub would fail
-# with a NotImplementedError the student cannot act on from that test; it is reported as skipped, naming the
-# task it waits for, so the failures left are the tests of the tasks, the ones to work on.
+# Appended to the copy's tests/conftest.py. A test that runs into the stub of a task it does not grade would
+# fail with a NotImplementedError the student cannot act on from that test: it is reported as skipped, naming
+# the task it waits for. That covers the tests without a task marker and a task's tests that need another task
+# first (t1.2's tests run the backward engine, t1.3). So the failures left are each task's own, the ones to
+# work on: a task's test fails only with its own stub's message (or its own mistake).
 CONFTEST_HOOK = '''
 
 # ---- added by `python -m minitransformer.classroom student` ----
@@ -45,15 +47,31 @@ _STUB = _re.compile(r"(t\\d+\\.\\d+): ([^\\n]+?) — see (lessons/[\\w./-]*\\w)"
 _TASK_MARKER = _re.compile(r"t\\d+_\\d+")
 
 
+def _stub_met(call, report):
+    """(task, title, lesson) of the stub this test ran into, or None. The exception itself when it is a stub's
+    NotImplementedError (or caused by one); else the first stub message in the failure text."""
+    error, seen = (call.excinfo.value if call.excinfo else None), set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, NotImplementedError):
+            stub = _STUB.search(str(error))
+            if stub:
+                return stub.groups()
+        error = error.__cause__ or error.__context__
+    stub = _STUB.search(str(report.longrepr))
+    return stub.groups() if stub else None
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     report = (yield).get_result()
-    if report.failed and not any(_TASK_MARKER.fullmatch(m.name) for m in item.iter_markers()):
-        stub = _STUB.search(str(report.longrepr))
-        if stub:
+    if report.failed:
+        stub = _stub_met(call, report)
+        graded = {m.name.replace("_", ".", 1) for m in item.iter_markers() if _TASK_MARKER.fullmatch(m.name)}
+        if stub and stub[0] not in graded:
             report.outcome = "skipped"
             report.longrepr = (str(item.path), (item.location[1] or 0) + 1,
-                               f"needs task {stub[1]} ({stub[2]}), not written yet: see {stub[3]}")
+                               f"needs task {stub[0]} ({stub[1]}) first: see {stub[2]}")
 '''
 
 

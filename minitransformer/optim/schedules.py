@@ -78,16 +78,16 @@ def linear_warmup_decay(step, num_warmup_steps, num_training_steps):
 
 def cosine_warmup_decay(step, num_warmup_steps, num_training_steps, num_cycles=0.5):
     """step / warmup while step < warmup, then max(0, ½(1 + cos(2π · cycles · progress))), progress ∈ [0, 1]"""
-    if step < num_warmup_steps:
-        return float(step) / float(max(1, num_warmup_steps))
+    if step < num_warmup_steps:  # the warmup is the linear schedule's
+        return linear_warmup_decay(step, num_warmup_steps, num_training_steps)
     progress = float(step - num_warmup_steps) / float(max(1, num_training_steps - num_warmup_steps))
     return max(0.0, 0.5 * (1.0 + math.cos(math.pi * float(num_cycles) * 2.0 * progress)))
 
 
 def constant_warmup(step, num_warmup_steps):
     """step / warmup while step < warmup, then 1"""
-    if step < num_warmup_steps:
-        return float(step) / float(max(1.0, num_warmup_steps))
+    if step < num_warmup_steps:  # the warmup is the linear schedule's
+        return linear_warmup_decay(step, num_warmup_steps, num_warmup_steps)
     return 1.0
 
 
