@@ -20,15 +20,18 @@ from minitransformer.classroom import tasks as tasks_module
 from minitransformer.classroom.__main__ import main
 from minitransformer.classroom.blocks import find_blocks, replace_bodies
 from minitransformer.classroom.table import GUIDE_BEGIN, GUIDE_END, guide_section
-from minitransformer.classroom.tasks import closure
+from minitransformer.classroom.tasks import closure, task_key
 from minitransformer.classroom.tree import block_files, source_root
 
 REFERENCE = source_root()
 IMPORTS = ("import minitransformer, minitransformer.nn, minitransformer.optim, minitransformer.models, "
            "minitransformer.functional, minitransformer.tokenizer, minitransformer.training")
 STUB = re.compile(r"(t\d+\.\d+): [^\n]*? — see lessons/")
+WAITS = re.compile(r"needs task (t\d+\.\d+) \(")  # the reason of a skip in the student copy
 EVERY_TASK = " or ".join(t.marker for t in TASKS.values())
 check_module = importlib.import_module("minitransformer.classroom.check")  # the package exports check()
+grade_module = importlib.import_module("minitransformer.classroom.grade")
+student_module = importlib.import_module("minitransformer.classroom.student")
 
 # Runs pytest inside a tree and writes, per test, its outcome, its task markers and the failure text as JSON:
 # the plugin sees the final report, after the student copy's conftest has turned stub failures into skips.
@@ -131,7 +134,7 @@ def test_check_rejects_a_prerequisite_cycle_and_a_week_order_that_puts_a_task_fi
 
 def test_full_student_copy_imports_stubs_every_task_and_says_what_to_do(tmp_path):
     copy = tmp_path / "student"
-    assert generate(copy) == sorted(TASKS)
+    assert generate(copy) == sorted(TASKS, key=task_key)
     result = run_python(copy, IMPORTS)
     assert result.returncode == 0, result.stderr
     stubbed = "\n".join((copy / p).read_text(encoding="utf-8") for p in block_files(copy))
@@ -142,6 +145,27 @@ def test_full_student_copy_imports_stubs_every_task_and_says_what_to_do(tmp_path
     assert all(f"| {t} |" in readme for t in TASKS)
     assert run_python(copy, "from minitransformer.classroom import check; import sys; "
                             "sys.exit(len(check('.')))").returncode == 0
+
+
+def test_task_ids_sort_by_their_numbers(monkeypatch):
+    assert sorted(["t1.10", "t2.1", "t1.2", "t10.1", "t1.1"], key=task_key) == ["t1.1", "t1.2", "t1.10", "t2.1",
+                                                                               "t10.1"]
+    tasks = dict(TASKS, **{"t1.10": tasks_module.Task("t1.10", 5, "lessons/01_autograd.py")})
+    monkeypatch.setattr(student_module, "TASKS", tasks)
+    assert student_module.select(["t1.10", "t1.2", "t1.1"]) == ["t1.1", "t1.2", "t1.10"]
+    assert student_module.select(None)[:5] == ["t1.1", "t1.2", "t1.3", "t1.4", "t1.10"]
+
+
+def test_grade_does_not_pass_a_task_whose_tests_wait_for_another(tmp_path):
+    report = tmp_path / "report.xml"
+    report.write_text(
+        '<testsuites><testsuite tests="3" skipped="1" failures="0" errors="0">'
+        '<testcase name="test_direct"/><testcase name="test_gpu"><skipped message="no GPU"/></testcase>'
+        '<testcase name="test_gradcheck"><skipped message="needs task t1.3 (backward engine) first: see '
+        'lessons/01_autograd.py"/></testcase></testsuite></testsuites>', encoding="utf-8")
+    tests, failures, message = grade_module.first_failure(report)
+    assert (tests, failures) == (2, 0)
+    assert message.startswith("1 test(s) skipped until task(s) t1.3 are written: needs task t1.3 (backward engine)")
 
 
 def test_student_refuses_unknown_tasks_and_a_non_empty_directory(tmp_path):
@@ -190,50 +214,65 @@ def test_a_hanging_solution_is_stopped_by_the_timeout(tmp_path):
 
 # ---------------------------------------------------------------- slow: issue 7's promises, run for real
 
+def waits_for(entry):
+    """The task a skipped test waits for ("needs task t1.3 (...) first: see ..."), or None (e.g. no GPU)."""
+    match = WAITS.search(entry["text"]) if entry["outcome"] == "skipped" else None
+    return match[1] if match else None
+
+
 @pytest.mark.slow
-def test_full_student_copy_fails_every_task_test_with_a_stub_and_passes_or_skips_the_rest(tmp_path):
+def test_full_student_copy_fails_every_task_with_its_own_stub_and_nothing_else_fails(tmp_path):
     copy = tmp_path / "student"
     generate(copy)
     run = run_tests(copy)  # the default tier, as a student runs it
     assert run["exit"] in (0, 1) and not run["collect_errors"], run["collect_errors"] or run["exit"]
-    failing_tasks, problems = set(), []
+    own_failures, problems = set(), []
     for nodeid, entry in run["tests"].items():
-        outcome, stubs = entry["outcome"], stubs_in(entry)
-        if not entry["tasks"]:  # not graded: passes, or waits (skipped) on a named task
+        outcome, stubs, tasks = entry["outcome"], stubs_in(entry), {task_of(m) for m in entry["tasks"]}
+        if not tasks:  # not graded: passes, or waits (skipped) on a named task
             if outcome == "failed":
                 problems.append(f"{nodeid}: a test without a task marker failed: {entry['text'][-300:]}")
             continue
-        if outcome == "skipped":
-            continue  # e.g. the CUDA variants without a GPU
-        allowed = set().union(*({task_of(m)} | closure(task_of(m)) for m in entry["tasks"]))
-        if outcome != "failed" or not stubs or not stubs <= allowed:
-            problems.append(f"{nodeid} ({', '.join(entry['tasks'])}): {outcome}, stubs met {sorted(stubs)}, "
-                            f"allowed {sorted(allowed)}: {entry['text'][-300:]}")
-        failing_tasks.update(task_of(m) for m in entry["tasks"])
+        if outcome == "skipped":  # waits for a task it builds on, or for a GPU
+            needed = waits_for(entry)
+            if needed and not any(needed in closure(t) for t in tasks):
+                problems.append(f"{nodeid} ({', '.join(sorted(tasks))}) waits for {needed}, not a prerequisite")
+            continue
+        if outcome != "failed" or not stubs or not stubs <= tasks:  # a failure is the task's own stub
+            problems.append(f"{nodeid} ({', '.join(sorted(tasks))}): {outcome}, stubs met {sorted(stubs)}: "
+                            f"{entry['text'][-300:]}")
+            continue
+        own_failures |= stubs
     assert not problems, "\n".join(problems)
-    assert failing_tasks == set(TASKS), f"tasks without a failing test: {sorted(set(TASKS) - failing_tasks)}"
+    missing = sorted(set(TASKS) - own_failures, key=task_key)
+    assert not missing, f"tasks without a test failing with their own NotImplementedError: {missing}"
 
 
 @pytest.mark.slow
-def test_stubbing_one_task_fails_its_tests_and_only_those_that_build_on_it(tmp_path):
+def test_stubbing_one_task_fails_its_tests_and_only_those(tmp_path):
     problems = []
     for task in TASKS.values():
         copy = tmp_path / f"one-{task.id}"
         generate(copy, [task.id])
         tests = run_tests(copy, "-m", f"({EVERY_TASK}) and not slow")["tests"]
-        ran = {k: v for k, v in tests.items() if v["outcome"] != "skipped"}
-        own = {k: v for k, v in ran.items() if task.marker in v["tasks"]}
+        own = {k: v for k, v in tests.items() if task.marker in v["tasks"] and v["outcome"] != "skipped"}
         if not own:
             problems.append(f"{task.id}: no test of its own ran")
         for nodeid, entry in own.items():  # a test that passes with the block stubbed does not grade it
             if entry["outcome"] != "failed" or stubs_in(entry) != {task.id}:
                 problems.append(f"{task.id}: {nodeid} {entry['outcome']} with only {task.id} stubbed")
-        broken = {task_of(m) for v in ran.values() if v["outcome"] == "failed" for m in v["tasks"]} - {task.id}
-        for other in sorted(broken):
+        for nodeid, entry in tests.items():  # the issue's words: only that task's tests fail
+            if entry["outcome"] == "failed" and task.marker not in entry["tasks"]:
+                problems.append(f"{nodeid} ({', '.join(entry['tasks'])}) fails while only {task.id} is stubbed: "
+                                f"{entry['text'][-300:]}")
+        # the others' tests that need it are skipped naming it; the "builds on" column says which those are
+        waiting = {task_of(m) for v in tests.values() if waits_for(v) == task.id for m in v["tasks"]} - {task.id}
+        for other in sorted(waiting, key=task_key):
             if task.id not in closure(other):
-                problems.append(f"{other}'s tests fail while {task.id} is stubbed: add {task.id} to its prerequisites")
-        for other in sorted(t.id for t in TASKS.values() if task.id in t.prerequisites and t.id not in broken):
-            problems.append(f"{other} lists {task.id} as a prerequisite, but its tests pass with {task.id} stubbed")
+                problems.append(f"{other}'s tests wait for {task.id}: add {task.id} to its prerequisites")
+        for other in sorted((t.id for t in TASKS.values() if task.id in t.prerequisites and t.id not in waiting),
+                            key=task_key):
+            problems.append(f"{other} lists {task.id} as a prerequisite, but its tests run with {task.id} stubbed")
         # the round trip: the reference body back in makes the file the reference's again, and its tests pass
         relative = fill_back(copy, task.id)
         if (copy / relative).read_bytes() != (REFERENCE / relative).read_bytes():

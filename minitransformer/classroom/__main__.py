@@ -6,7 +6,7 @@ from .check import check
 from .grade import format_table, grade, write_json
 from .student import generate
 from .table import guide_section, update_guide
-from .tasks import TASKS
+from .tasks import TASKS, task_key
 from .tree import source_root
 
 
@@ -48,7 +48,7 @@ def main(argv=None):
             print(f"{len(TASKS)} tasks: " + ("markers and tests agree" if not problems else f"{len(problems)} problem(s)"))
             return 1 if problems else 0
         else:
-            unknown = sorted(set(tasks or ()) - set(TASKS))
+            unknown = sorted(set(tasks or ()) - set(TASKS), key=task_key)
             if unknown:
                 raise ValueError(f"unknown task id(s) {', '.join(unknown)}")
             results = grade(args.path, args.reference, tasks, args.timeout)

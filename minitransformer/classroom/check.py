@@ -4,7 +4,7 @@ import pathlib
 import re
 
 from .blocks import WELL_FORMED_ID, MarkerError, find_blocks
-from .tasks import TASKS, WEEKS, closure
+from .tasks import TASKS, WEEKS, closure, task_key
 from .tree import block_files, list_files
 
 TEST_MARKER = re.compile(r"pytest\.mark\.(t\d+_\d+)\b")
@@ -65,7 +65,7 @@ def check(root):
                 problems.append(f"task {task.id} names an unknown prerequisite {prerequisite}")
         if task.id in closure(task.id):  # a cycle: no student could pass either task first
             problems.append(f"task {task.id} builds on itself through its prerequisites "
-                            f"({', '.join(sorted(closure(task.id)))})")
+                            f"({', '.join(sorted(closure(task.id), key=task_key))})")
     problems += check_weeks()
     for marker, files in sorted(markers.items()):
         if marker.replace("_", ".", 1) not in TASKS:
@@ -87,6 +87,6 @@ def check_weeks():
             if missing:
                 problems.append(f"{week}: {task_id} comes before {', '.join(missing)}, which it builds on")
             done.append(task_id)
-    for task_id in sorted(set(TASKS) - set(done)):
+    for task_id in sorted(set(TASKS) - set(done), key=task_key):
         problems.append(f"task {task_id} is in no week of tasks.WEEKS")
     return problems

@@ -2,7 +2,7 @@
 import pathlib
 
 from .blocks import find_blocks, replace_bodies, stub_lines
-from .tasks import TASKS
+from .tasks import TASKS, task_key
 from .table import course_order, task_table
 from .tree import block_files, copy_tree, list_files, source_root
 
@@ -23,11 +23,12 @@ python -m pytest -m {marker}
 python -m minitransformer.classroom grade .{grade_tasks}
 ```
 
-A task's tests also need the tasks in its "builds on" column (and what those build on) done: until then they
-fail with that task's `NotImplementedError`, which names it. Work through the table top to bottom and you never
-wait on a later task. The other tests of the project (`python -m pytest`) pass, or are skipped with a reason
-that names the unwritten task they need. Your instructor grades each task on its own, with the reference version
-of everything else.
+Some of a task's tests also need the tasks in its "builds on" column done (a gradient check runs the backward
+engine, t1.3): until then they are skipped with a reason that names the task they wait for, and the task's
+other tests already check your code. So a failing test is always about the task it is marked with. Work
+through the table top to bottom and you never wait on a later task. The other tests of the project
+(`python -m pytest`) pass, or are skipped naming the unwritten task they need. Your instructor grades each task
+on its own, with the reference version of everything else.
 
 ---
 
@@ -78,11 +79,11 @@ def pytest_runtest_makereport(item, call):
 def select(tasks):
     """Normalise a task selection (None = all) and reject unknown ids."""
     if tasks is None:
-        return sorted(TASKS)
-    unknown = sorted(set(tasks) - set(TASKS))
+        return sorted(TASKS, key=task_key)
+    unknown = sorted(set(tasks) - set(TASKS), key=task_key)
     if unknown:
-        raise ValueError(f"unknown task id(s) {', '.join(unknown)}: expected some of {', '.join(sorted(TASKS))}")
-    return sorted(set(tasks))
+        raise ValueError(f"unknown task id(s) {', '.join(unknown)}: expected some of {', '.join(sorted(TASKS, key=task_key))}")
+    return sorted(set(tasks), key=task_key)
 
 
 def leaks(out, removed):
@@ -124,7 +125,7 @@ def generate(outdir, tasks=None, source=None):
                 removed[block.id] = block.body(text.splitlines())
         if stubs:
             (out / path).write_text(replace_bodies(text, stubs, path), encoding="utf-8")
-    missing = sorted(set(chosen) - set(removed))
+    missing = sorted(set(chosen) - set(removed), key=task_key)
     if missing:
         raise ValueError(f"no solution block found for task(s) {', '.join(missing)} in {source}")
     readme = out / "README.md"

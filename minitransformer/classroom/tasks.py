@@ -3,11 +3,19 @@
 A task is a `# BEGIN SOLUTION <id> <title>` ... `# END SOLUTION` block in the source (the title lives there)
 plus the tests that carry its pytest marker (`t3.2` -> `@pytest.mark.t3_2`). `check` keeps the two in step.
 
-`prerequisites` are the tasks whose stubs make this task's tests fail: a student's tests for a task pass only
-once those are done too (and what they build on in turn). They are measured, not wished for: the slow test
-tests/test_classroom.py::test_stubbing_one_task_fails_its_tests_and_only_those_that_build_on_it stubs each task
-alone and fails when a listed prerequisite is not needed or a needed one is missing.
+`prerequisites` are the tasks that some of this task's tests need written first: in a student copy where one of
+them is still a stub, those tests are skipped with a reason naming it ("needs task t1.3 (backward engine) first:
+see lessons/01_autograd.py"), while the task's other tests already grade its own code. Every task has tests that
+need no other task (an op's backward called directly, t4.3's step on a model written in the test, t3.3's wiring
+with a stand-in attention), so a task's own failures always come from its own code. The column is measured, not
+wished for: the slow test tests/test_classroom.py::test_stubbing_one_task_fails_its_tests_and_only_those stubs
+each task alone and fails when a listed prerequisite is not needed or a needed one is missing.
+
+Points follow the work: about 5 for a few lines from a given formula, 10 for a longer piece with cases to get
+right (the engine, matmul with 1-D and batched operands, LayerNorm's derivation, masking, AdamW, WordPiece, the
+training step's order).
 """
+import re
 from dataclasses import dataclass
 
 
@@ -25,28 +33,28 @@ class Task:
 
 
 TASKS = {t.id: t for t in [
-    # autograd: the engine's tests bring their own ops, so t1.1 and t1.3 need nothing; op tests use gradcheck
+    # autograd: the engine's tests bring their own ops; the ops' backwards are also tested without the engine
     Task("t1.1", 5, "lessons/01_autograd.py"),
-    Task("t1.2", 5, "lessons/01_autograd.py", ("t1.1", "t1.3")),
+    Task("t1.2", 5, "lessons/01_autograd.py", ("t1.1", "t1.3")),   # calls unbroadcast; gradcheck runs the engine
     Task("t1.3", 10, "lessons/01_autograd.py"),
-    Task("t1.4", 5, "lessons/01_autograd.py", ("t1.2",)),  # gradcheck multiplies by random weights: t1.2
-    # the fused ops of attention; every gradcheck runs through t1.1-t1.3
-    Task("t2.1", 5, "lessons/02_attention.py", ("t1.2",)),
-    Task("t2.2", 5, "lessons/02_attention.py", ("t1.2",)),
-    Task("t2.3", 10, "lessons/04_transformer_block.py", ("t1.2",)),
-    Task("t2.4", 5, "lessons/04_transformer_block.py", ("t1.2",)),
-    Task("t2.5", 10, "lessons/02_attention.py", ("t2.1",)),
+    Task("t1.4", 10, "lessons/01_autograd.py", ("t1.1", "t1.3")),
+    # the fused ops of attention: each backward is called directly, and gradchecked through the engine
+    Task("t2.1", 5, "lessons/02_attention.py", ("t1.3",)),
+    Task("t2.2", 5, "lessons/02_attention.py", ("t1.3",)),
+    Task("t2.3", 10, "lessons/04_transformer_block.py", ("t1.3",)),
+    Task("t2.4", 5, "lessons/04_transformer_block.py", ("t1.3",)),
+    Task("t2.5", 10, "lessons/02_attention.py", ("t1.3", "t2.1")),  # its gradient runs through softmax's
     # the transformer
-    Task("t3.1", 5, "lessons/04_transformer_block.py", ("t2.5",)),
+    Task("t3.1", 5, "lessons/04_transformer_block.py", ("t1.3", "t2.5")),
     Task("t3.2", 5, "lessons/03_positional_encoding.py"),
-    Task("t3.3", 10, "lessons/04_transformer_block.py", ("t2.3", "t2.4", "t3.1")),
-    # training; the training step's tests train a WordPiece vocabulary and run the whole classifier
-    Task("t4.1", 5, "lessons/06_adamw.py"),
+    Task("t3.3", 5, "lessons/04_transformer_block.py", ("t2.5", "t3.1")),  # the tests with the real attention
+    # training; the training step's tests use a model written in the test, one of them with a real backward()
+    Task("t4.1", 10, "lessons/06_adamw.py"),
     Task("t4.2", 5, "lessons/06_adamw.py"),
-    Task("t4.3", 5, "lessons/07_train_classifier.py", ("t2.2", "t3.2", "t3.3", "t4.2", "t5.1", "t5.2")),
+    Task("t4.3", 10, "lessons/07_train_classifier.py", ("t1.3",)),
     # the tokenizer
-    Task("t5.1", 5, "lessons/05_wordpiece.py"),
-    Task("t5.2", 10, "lessons/05_wordpiece.py"),
+    Task("t5.1", 10, "lessons/05_wordpiece.py"),
+    Task("t5.2", 5, "lessons/05_wordpiece.py"),
 ]}
 
 # A suggested four-week course: each task once, in an order that puts every prerequisite first (`check` says
@@ -57,6 +65,13 @@ WEEKS = [
     ("Week 3: the transformer and its tokenizer", ("t3.1", "t3.2", "t3.3", "t5.1", "t5.2")),
     ("Week 4: training", ("t4.1", "t4.2", "t4.3")),
 ]
+
+
+def task_key(task_id):
+    """Sort key of a task id by its numbers, so t1.10 comes after t1.2 (as strings it would come before);
+    ids that are not of the form t<unit>.<n> go last, alphabetically."""
+    match = re.fullmatch(r"t(\d+)\.(\d+)", task_id)
+    return (0, int(match[1]), int(match[2]), "") if match else (1, 0, 0, task_id)
 
 
 def closure(task_id):
