@@ -51,7 +51,8 @@ def weights(model):
 def assert_same_weights(a, b):
     assert a.keys() == b.keys()
     for name in a:
-        assert np.array_equal(a[name], b[name], equal_nan=True), f"{name} differs (max |diff| {np.abs(a[name] - b[name]).max()})"
+        assert np.array_equal(a[name], b[name], equal_nan=True), (
+            f"{name} differs (max |diff| {np.abs(a[name] - b[name]).max()})")
 
 
 # ---------------------------------------------------------------- metrics against hand-computed values
@@ -197,7 +198,8 @@ def test_train_step_steps_with_clipped_gradients_before_the_schedule_and_once():
     # one optimizer step, on gradients clipped to norm 0.25 at the lr before the schedule moved, then the schedule
     assert log == [("step", pytest.approx(0.25, rel=1e-5), 0.1), ("schedule",)], log
     train_step(model, BATCH, optimizer, scheduler, clip_norm=0.25)
-    assert log[2] == ("step", pytest.approx(0.25, rel=1e-5), pytest.approx(0.01)), "the second step: fresh gradients, the next lr"
+    # the second step: clipped again, at the lr the schedule set after the first
+    assert log[2] == ("step", pytest.approx(0.25, rel=1e-5), pytest.approx(0.01)), log
 
 
 @pytest.mark.t4_3

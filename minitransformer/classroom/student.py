@@ -82,7 +82,8 @@ def select(tasks):
         return sorted(TASKS, key=task_key)
     unknown = sorted(set(tasks) - set(TASKS), key=task_key)
     if unknown:
-        raise ValueError(f"unknown task id(s) {', '.join(unknown)}: expected some of {', '.join(sorted(TASKS, key=task_key))}")
+        raise ValueError(f"unknown task id(s) {', '.join(unknown)}: "
+                         f"expected some of {', '.join(sorted(TASKS, key=task_key))}")
     return sorted(set(tasks), key=task_key)
 
 
