@@ -15,12 +15,22 @@ keep a good representation of every token, since it cannot know which ones it wi
 The decoder that turns hidden vectors into vocabulary scores reuses the word-embedding matrix E (tied weights):
 logits = LN(gelu(h W)) Eᵀ + b. A word's input vector and output vector are the same vector.
 
-We pretrain on the shipped corpus's training sentences (labels never read), look at what the model fills in,
-then fine-tune it on the labels and compare with the same model trained from scratch for the same number of
-steps. Run:  python lessons/09_masked_lm.py   (about a minute on a laptop CPU; MT_LESSON_QUICK=1: seconds)
+Pretraining is the ordinary training loop (training.fit) on masked batches; only the score changes. We pretrain
+on the shipped corpus's training sentences (labels never read), look at what the model fills in and which words
+it considers alike, then fine-tune it on the labels next to the same network trained from scratch: same
+architecture, data, batches, steps and learning rate, only the starting weights differ.
+
+What to expect, measured on 2 CPU cores (fine-tuning on all 8,000 labelled sentences, validation accuracy):
+  this script: 3 pretraining epochs, 2 fine-tuning epochs, a minute: pretrained 0.662, from scratch 0.659 - no
+    gain yet;
+  MT_LESSON_LONG=1: 32 pretraining epochs, 6 fine-tuning epochs, 7-8 minutes: pretrained 0.963, from scratch
+    0.923 (three other fine-tuning seeds: 0.977 / 0.959 / 0.977 vs 0.922 / 0.930 / 0.910).
+Section 5 shows why it takes that long here: this corpus hides polarity from a masked LM by construction.
+Run:  python lessons/09_masked_lm.py   (about a minute on a laptop CPU; MT_LESSON_QUICK=1: seconds)
 """
 import os
 import pathlib
+import time
 import warnings
 
 import matplotlib
@@ -30,29 +40,35 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 import minitransformer as mt  # noqa: E402
-from minitransformer.data import DataLoader, load_dataset  # noqa: E402
-from minitransformer.models.bert import BertForSequenceClassification  # noqa: E402
+import minitransformer.functional as F  # noqa: E402
+from minitransformer import nn  # noqa: E402
+from minitransformer.data import DataLoader, lexicon, load_dataset  # noqa: E402
+from minitransformer.models.bert import BertModel, BertPreTrainedModel, ModelOutput  # noqa: E402
 from minitransformer.models.masking import mask_tokens  # noqa: E402
-from minitransformer.pretraining import (MaskedLMLoader, fill_mask, fine_tune, new_masked_lm, pretrain,  # noqa: E402
-                                         read_texts)
+from minitransformer.pretraining import MaskedLMLoader, fill_mask, fine_tune, new_masked_lm, pretrain, read_texts  # noqa: E402,E501
 from minitransformer.tokenizer import WordPieceTokenizer  # noqa: E402
 
 QUICK = os.environ.get("MT_LESSON_QUICK") == "1"  # the test suite sets this: tiny slices, same story
+LONG = os.environ.get("MT_LESSON_LONG") == "1" and not QUICK  # the budget at which pretraining pays off here
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 FIGURES = ROOT / "lessons" / "figures"
 FIGURES.mkdir(parents=True, exist_ok=True)
-N_TEXTS, MLM_EPOCHS, N_LABELLED, FT_EPOCHS = (400, 1, 200, 1) if QUICK else (8000, 3, 2000, 3)
+#                                       texts  MLM epochs  labelled  fine-tuning epochs
+N_TEXTS, MLM_EPOCHS, N_LABELLED, FT_EPOCHS = ((400, 1, 200, 1) if QUICK else (8000, 32, 8000, 6) if LONG
+                                              else (8000, 3, 8000, 2))
+MAX_LENGTH = 48  # the longest sentences have about 40 word pieces
+started = time.perf_counter()
 mt.manual_seed(0)
 
 # ---------------------------------------------------------------- 1. unlabeled text and a vocabulary
 texts = read_texts(ROOT / "data" / "train.tsv")[:N_TEXTS]  # the sentences only: the label column is not read
-tokenizer = WordPieceTokenizer.train(texts, vocab_size=2000, show_progress=False)
-print(f"{len(texts)} unlabeled sentences, a WordPiece vocabulary of {tokenizer.vocab_size} trained on them")
+tokenizer = WordPieceTokenizer.train(texts, vocab_size=1000, show_progress=False)
+print(f"{len(texts)} unlabeled sentences, a WordPiece vocabulary of {tokenizer.vocab_size} trained on them "
+      "(small: the decoder scores every word piece at every position, so its size is paid on every step)")
 
 # ---------------------------------------------------------------- 2. the masking recipe on one sentence
 sentence = texts[1]
-enc = tokenizer([sentence], return_tensors="np")
-ids = np.asarray(enc["input_ids"])
+ids = np.asarray(tokenizer([sentence], return_tensors="np")["input_ids"])  # (1, T)
 corrupted, labels = mask_tokens(ids, tokenizer.mask_token_id, tokenizer.vocab_size,
                                 special_ids=tokenizer.all_special_ids, rng=1, mlm_probability=0.3)
 print("\noriginal :", " ".join(tokenizer.convert_ids_to_tokens(ids[0].tolist())))
@@ -61,58 +77,111 @@ print("targets  :", " ".join(t if y != -100 else "·" for t, y in
                              zip(tokenizer.convert_ids_to_tokens(ids[0].tolist()), labels[0])))
 print("(30% here so a short sentence shows something; training uses 15%. [CLS]/[SEP] are never chosen.)")
 
-# ---------------------------------------------------------------- 3. pretraining
-held_out = read_texts(ROOT / "data" / "validation.tsv")[:N_TEXTS // 8]
-model = new_masked_lm(tokenizer, hidden_size=64, num_layers=2, num_heads=4, max_length=64)
-print(f"\npretraining a BERT with {sum(p.size for p in model.parameters()):,} parameters, {MLM_EPOCHS} epoch(s)")
-history = pretrain(model, MaskedLMLoader(texts, tokenizer, batch_size=32), epochs=MLM_EPOCHS, lr=2e-3,
-                   warmup_ratio=0.05, val_loader=MaskedLMLoader(held_out, tokenizer, shuffle=False, seed=1),
-                   log_every=100)
-print(f"A model that knew nothing would score log({tokenizer.vocab_size}) = {np.log(tokenizer.vocab_size):.2f}; "
-      f"guessing the most frequent token gets a few percent right.")
+# ---------------------------------------------------------------- 3. pretraining: training.fit on masked batches
+held_out = read_texts(ROOT / "data" / "validation.tsv")[:max(N_TEXTS // 8, 50)]
+model = new_masked_lm(tokenizer, hidden_size=64, num_layers=2, num_heads=4, max_length=MAX_LENGTH)
+mlm_loader = MaskedLMLoader(texts, tokenizer, batch_size=32, max_length=MAX_LENGTH)
+print(f"\npretraining a BERT with {sum(p.size for p in model.parameters()):,} parameters: {MLM_EPOCHS} epoch(s) of "
+      f"{len(mlm_loader)} steps; loss and accuracy are over the masked tokens only")
+history = pretrain(model, mlm_loader, epochs=MLM_EPOCHS, lr=2e-3, warmup_ratio=0.05, log_every=None,
+                   val_loader=MaskedLMLoader(held_out, tokenizer, shuffle=False, seed=1, max_length=MAX_LENGTH))
+print(f"held-out accuracy on masked tokens: {history['val_accuracy'][-1]:.1%}. A model that knew nothing would have "
+      f"loss log({tokenizer.vocab_size}) = {np.log(tokenizer.vocab_size):.2f}; guessing the most frequent token "
+      "gets a few percent right.")
 
 # ---------------------------------------------------------------- 4. what does it fill in?
-print("\nfill in the blanks (top 3 guesses with their probabilities):")
-for probe in ["the battery was [MASK], but the screen was great.", "i would [MASK] recommend it to a friend.",
-              "the food was not [MASK] at all."]:
-    guesses = fill_mask(model, tokenizer, probe)[0]
-    print(f"  {probe:50s} -> " + ", ".join(f"{tok} {p:.2f}" for tok, p in guesses))
-print("What to look for: do the guesses fit the slot (an adjective after 'was', an adverb before 'recommend')? "
-      "Whatever fits was learned with no label at all; in quick mode the model has barely started.")
-directory = ROOT / "runs" / "lesson09_mlm"
-model.save_pretrained(directory)
-tokenizer.save(directory)
+print("\nfill in the blanks (top 4 guesses with their probabilities):")
+for probe in ["the plot was [MASK].", "i loved the soundtrack, and the acting was [MASK].",
+              "i would [MASK] recommend it to a friend.", "the food was dull, [MASK] the staff was great."]:
+    guesses = fill_mask(model, tokenizer, probe, top_k=4)[0]
+    print(f"  {probe:52s} -> " + ", ".join(f"{tok} {p:.2f}" for tok, p in guesses))
+if LONG:
+    print("What to notice: the guesses fit the slot - adjectives after 'was', 'never'/'definitely'/'not' before "
+          "'recommend', connectives between two clauses - learned with no label at all. But look at their polarity: "
+          "after 'i loved ..., and' a good guess is a positive word, and the model offers both kinds.")
+else:
+    print(f"What to notice: {MLM_EPOCHS} epoch(s) ({history['val_accuracy'][-1]:.0%} of masked tokens right) teach "
+          "mostly which pieces are frequent. With MT_LESSON_LONG=1 (71%) the guesses fit the slot, learned with no "
+          "label: 'the plot was [MASK]' -> helpful, fun, moving, frustrating; 'i would [MASK] recommend' -> never, "
+          "definitely, not; between the clauses -> but, although, and, yet. Note the polarity of those adjectives.")
 
-# ---------------------------------------------------------------- 5. fine-tune: pretrained vs from scratch
+# ---------------------------------------------------------------- 5. which words does it consider alike?
+E = model.bert.embeddings.word_embeddings.weight.numpy()
+E = E / np.linalg.norm(E, axis=1, keepdims=True)  # (V, D) unit rows: E @ E.T is the cosine similarity
+known = lambda words: [tokenizer.vocab[w] for w in words if w in tokenizer.vocab]  # noqa: E731
+pos, neg = known(lexicon.POSITIVE_ADJECTIVES), known(lexicon.NEGATIVE_ADJECTIVES)
+cos = lambda a, b: float(np.mean(E[a] @ E[b].T)) if a and b else float("nan")  # noqa: E731
+print(f"\nmean cosine between the vectors of the corpus's {len(pos)} positive and {len(neg)} negative adjectives: "
+      f"positive-positive {cos(pos, pos):.2f}, negative-negative {cos(neg, neg):.2f}, "
+      f"positive-negative {cos(pos, neg):.2f}")
+for word in ("great", "awful", "but"):
+    if word in tokenizer.vocab:
+        nearest = np.argsort(-(E @ E[tokenizer.vocab[word]]))[1:7]
+        print(f"  nearest to {word!r:8s}: " + ", ".join(tokenizer.convert_ids_to_tokens(nearest.tolist())))
+print("A masked LM learns which words can stand in the same place. This corpus was built to defeat word counting "
+      "(data/README.md): the label fixes the polarity first, negation (30% of clauses) and 'but'/'although' flip "
+      "it, so 'great' and 'awful' occur in the same contexts, and 'but' where 'and' does. Masked LM therefore "
+      "puts them together, and polarity - what the label is about - has to come from the labels. What pretraining "
+      "can give is the rest: where the slots are, what 'not' and 'but' attach to. That needs far more pretraining "
+      "than a minute buys (MT_LESSON_LONG=1: 32 epochs).")
+
+# ---------------------------------------------------------------- 6. fine-tune: pretrained vs from scratch
+class MeanPooledBertClassifier(BertPreTrainedModel):
+    """logits = W · dropout(mean of the last hidden states over real tokens) + b;  loss = cross-entropy.
+    Mean pooling reads the token vectors masked LM trained; [CLS] is never a target, and BERT's pooler on top
+    of it would start untrained (the reason BERT added next-sentence prediction)."""
+
+    def __init__(self, config):
+        super().__init__(config)
+        self.bert = BertModel(config, add_pooling_layer=False, init_weights=False)
+        self.dropout = nn.Dropout(config.hidden_dropout_prob)
+        self.classifier = nn.Linear(config.hidden_size, config.num_labels)
+        self.init_weights()
+
+    def forward(self, input_ids, attention_mask, labels=None):
+        h = self.bert(input_ids, attention_mask).last_hidden_state  # (B, T, D)
+        weights = np.asarray(attention_mask, dtype=np.float32)  # (B, T) 1 on real tokens, 0 on padding
+        weights /= weights.sum(axis=1, keepdims=True)
+        logits = self.classifier(self.dropout((h * mt.tensor(weights[:, :, None])).sum(axis=1)))  # (B, C)
+        return ModelOutput(logits=logits, loss=None if labels is None else F.cross_entropy(logits, mt.tensor(labels)))
+
+
+directory = ROOT / "runs" / "lesson09_mlm"
+model.save_pretrained(directory)  # a Hugging Face directory: `train --init-from` fine-tunes it from the CLI too
+tokenizer.save(directory)
 train = load_dataset(ROOT / "data" / "train.tsv")[:N_LABELLED]
-val = load_dataset(ROOT / "data" / "validation.tsv")[:N_TEXTS // 4]
-val_loader = DataLoader(val, tokenizer, batch_size=64, max_length=64)
+val = load_dataset(ROOT / "data" / "validation.tsv")[:max(N_TEXTS // 8, 100)]
+val_loader = DataLoader(val, tokenizer, batch_size=128, max_length=MAX_LENGTH)
+labels = {0: "negative", 1: "positive"}
 results = {}
 for name in ("pretrained", "from scratch"):
-    mt.manual_seed(1)  # the same head init and the same batches for both
+    mt.manual_seed(1)  # the same head init, dropout masks and batches for both
     if name == "pretrained":
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the expected "classifier is newly initialized" warning
-            clf = BertForSequenceClassification.from_pretrained(directory, id2label={0: "negative", 1: "positive"})
+            clf = MeanPooledBertClassifier.from_pretrained(directory, id2label=labels)
     else:
-        config = model.config.from_dict(model.config.to_dict(), id2label={0: "negative", 1: "positive"})
-        clf = BertForSequenceClassification(config)
-    print(f"\nfine-tuning {name} on {len(train)} labelled sentences, {FT_EPOCHS} epoch(s):")
-    loader = DataLoader(train, tokenizer, batch_size=32, shuffle=True, seed=0, max_length=64)
+        clf = MeanPooledBertClassifier(model.config.from_dict(model.config.to_dict(), id2label=labels))
+    print(f"\nfine-tuning {name} on {len(train)} labelled sentences, {FT_EPOCHS} epoch(s), lr 1e-3:")
+    loader = DataLoader(train, tokenizer, batch_size=32, shuffle=True, seed=0, max_length=MAX_LENGTH)
     results[name] = fine_tune(clf, loader, val_loader, epochs=FT_EPOCHS, lr=1e-3)["val_accuracy"]
 
-print("\nvalidation accuracy after each epoch:")
+print(f"\nvalidation accuracy after each epoch ({len(val)} sentences):")
 for name, accs in results.items():
     print(f"  {name:13s} " + "  ".join(f"{a:.1%}" for a in accs))
-print("What to notice: masked-LM trains every output position except [CLS], so [CLS] - the vector the classifier "
-      "reads through the pooler - starts untrained. BERT added next-sentence prediction partly to train it. At this "
-      "tiny scale that can cancel the benefit: compare the curves, and try more pretraining epochs.")
+gain = results["pretrained"][-1] - results["from scratch"][-1]
+print(f"pretrained minus from scratch: {gain:+.1%}. " + (
+    "With 32 pretraining epochs the pretrained model ends ahead (measured 0.96-0.98 vs 0.91-0.93 over three "
+    "seeds): once the labels have taught it which words are good and bad, it already knows how 'not' and 'but' "
+    "rearrange a sentence." if LONG else
+    f"At this budget pretraining has not paid off: {MLM_EPOCHS} epoch(s) taught the model little beyond word "
+    "frequencies, and what it learns puts good and bad words together (section 5). Run with MT_LESSON_LONG=1 "
+    "(7-8 minutes on 2 cores) for the budget at which it pays off on this corpus; lesson 8 shows a checkpoint "
+    "pretrained on a large real corpus helping after a few steps."))
 
 fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4))
 a.plot(history["step"], history["loss"], lw=0.6, alpha=0.5, label="training batches")
-if history["val_loss"]:
-    steps_per_epoch = len(history["step"]) // max(len(history["val_loss"]), 1)
-    a.plot([e * steps_per_epoch for e in history["epoch"]], history["val_loss"], "o-", label="held-out sentences")
+a.plot([e * len(mlm_loader) for e in history["epoch"]], history["val_loss"], "o-", label="held-out sentences")
 a.set(title="masked-LM pretraining", xlabel="step", ylabel="cross-entropy on masked tokens")
 a.legend()
 for name, accs in results.items():
@@ -121,4 +190,4 @@ b.set(title="fine-tuning, same budget", xlabel="epoch", ylabel="validation accur
 b.legend()
 fig.tight_layout()
 fig.savefig(FIGURES / "09_masked_lm.png", dpi=120)
-print(f"\nsaved {FIGURES / '09_masked_lm.png'}")
+print(f"\nsaved {FIGURES / '09_masked_lm.png'}  ({time.perf_counter() - started:.0f} s in all)")
