@@ -59,3 +59,37 @@ def test_parallel_ops_match_one_thread(op, monkeypatch):
     for a, b_ in zip(many, one):
         assert a.dtype == np.float32
         np.testing.assert_allclose(a, b_, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("mask", ["none", "padding", "causal", "per_query", "all_masked_row"])
+@pytest.mark.parametrize("heads", [True, False])
+def test_blocked_attention_matches_whole_array(mask, heads, monkeypatch):
+    """Attention big enough for the blocked path (one job per batch row and query slice) gives what the
+    whole-array computation gives, for every mask shape that broadcasts, with and without a heads axis."""
+    rng = np.random.default_rng(2)
+    B, H, T, d = 3, 4, 90, 48  # 90 queries: a ragged last slice of rows
+    shape = (B, H, T, d) if heads else (B, T, d)
+    q, k, v = (rng.standard_normal(shape).astype(np.float32) for _ in range(3))
+    keep = {"none": None,
+            "padding": np.arange(T)[None, None, None, :] < np.array([T, 50, 7])[:, None, None, None],  # (B,1,1,T)
+            "causal": np.tri(T, dtype=bool),  # (T, T)
+            "per_query": rng.random((B, 1, T, T)) < 0.7,
+            "all_masked_row": np.ones((B, 1, T, T), dtype=bool)}[mask]
+    if mask == "all_masked_row":
+        keep[1, 0, 5] = False  # every key masked for one query: uniform weights, no NaN
+    if keep is not None and not heads:
+        keep = keep.reshape(keep.shape[-2:]) if keep.ndim == 2 else keep[:, 0]
+
+    def run():
+        leaves = [mt.tensor(a, requires_grad=True) for a in (q, k, v)]
+        out, weights = F.scaled_dot_product_attention(*leaves, mask=keep)
+        out.backward(np.ones(out.shape, np.float32))
+        return [out.numpy(), weights.numpy()] + [t.grad.numpy() for t in leaves]
+
+    monkeypatch.setattr(parallel, "BLOCK", 1 << 12)  # small blocks: the blocked path, many jobs
+    many = run()
+    monkeypatch.setattr(parallel, "BLOCK", 1 << 40)
+    one = run()
+    for a, b_ in zip(many, one):
+        assert np.isfinite(a).all()
+        np.testing.assert_allclose(a, b_, rtol=1e-5, atol=1e-6)

@@ -4,7 +4,7 @@ Convention (as PyTorch and BERT): biased variance (divide by n, not n - 1) and e
     y = (x - mean) / sqrt(var + eps) * weight + bias.
 """
 from .. import backend
-from ..autograd import Function
+from ..autograd import Function, is_grad_enabled
 from .parallel import rowwise
 
 
@@ -21,18 +21,24 @@ def layer_norm_backward(dy, xhat, rstd, weight, axes):
     # END SOLUTION
 
 
-def normalize(x, axes, weight, bias, eps):
-    """(y, xhat, rstd): xhat = (x - mean) * rstd with rstd = 1 / sqrt(var + eps), y = xhat * weight + bias."""
+def normalize(x, axes, weight, bias, eps, keep=True):
+    """(y, xhat, rstd): xhat = (x - mean) * rstd with rstd = 1 / sqrt(var + eps), y = xhat * weight + bias.
+    With keep False (no backward will follow) just (y,), computed in xhat's buffer: one array, not two."""
     xp = backend.array_module(x)
     xhat = x - x.mean(axis=axes, keepdims=True)  # centred, a new array we normalise in place
     var = xp.square(xhat).mean(axis=axes, keepdims=True)  # biased: divide by n
     var += x.dtype.type(eps)
     rstd = 1 / xp.sqrt(var)  # (..., 1, ...) one per normalised group
     xhat *= rstd
-    y = xhat * weight if weight is not None else xhat.copy()
+    if keep:  # xhat is saved for backward: y gets its own array
+        y = xhat * weight if weight is not None else xhat.copy()
+    else:  # nothing is saved: y takes xhat's buffer (unless the weight's dtype would upcast)
+        y = xhat
+        if weight is not None:
+            y = xp.multiply(y, weight, out=y) if weight.dtype == y.dtype else y * weight
     if bias is not None:
         y += bias
-    return y, xhat, rstd
+    return (y, xhat, rstd) if keep else (y,)
 
 
 class LayerNorm(Function):
@@ -43,6 +49,10 @@ class LayerNorm(Function):
         weight = affine[0] if has_weight else None
         bias = affine[-1] if has_bias else None
         self.weight, self.has_weight, self.has_bias = weight, has_weight, has_bias
+        if not is_grad_enabled():  # no backward will come: y alone, no saved xhat (a full-size array) or rstd
+            if ndim == 1:
+                return rowwise(lambda rows: normalize(rows, (-1,), weight, bias, eps, keep=False), x)[0]
+            return normalize(x, self.axes, weight, bias, eps, keep=False)[0]
         if ndim == 1:  # the usual case: rows are contiguous, so run them in blocks on every core
             y, self.xhat, self.rstd = rowwise(lambda rows: normalize(rows, (-1,), weight, bias, eps), x)
         else:

@@ -5,10 +5,13 @@ large array (GELU, softmax, LayerNorm) two things help, and `rowwise` does both:
 - cache: cutting the rows into blocks of ~64K elements keeps a block's temporaries in the CPU cache;
 - cores: NumPy releases the GIL inside ufuncs, so blocks handed to a thread pool really run in parallel.
 CuPy arrays (and small arrays) skip all of this: the GPU kernel already sees the whole array.
+`run_jobs` hands any list of independent jobs to the same pool (blocked attention uses it). A call made from
+inside a pool thread runs inline: a worker waiting on jobs queued behind itself would deadlock the pool.
 Set MT_NUM_THREADS to choose the number of threads (default: the CPUs this process may use).
 """
 import concurrent.futures
 import os
+import threading
 
 import numpy as np
 
@@ -16,6 +19,7 @@ from .. import backend
 
 BLOCK = 1 << 16  # elements per block: a block and its temporaries fit in L2
 _pool = None
+_local = threading.local()  # .in_pool is True in the pool's own threads
 
 
 def num_threads():
@@ -28,8 +32,27 @@ def num_threads():
 def _executor():
     global _pool
     if _pool is None:
-        _pool = concurrent.futures.ThreadPoolExecutor(num_threads(), thread_name_prefix="mt-rows")
+        _pool = concurrent.futures.ThreadPoolExecutor(num_threads(), thread_name_prefix="mt-rows",
+                                                      initializer=_mark_pool_thread)
     return _pool
+
+
+def _mark_pool_thread():
+    _local.in_pool = True
+
+
+def in_pool():
+    """True inside a pool thread, where handing work to the pool again would wait on itself."""
+    return getattr(_local, "in_pool", False)
+
+
+def run_jobs(work, jobs):
+    """work(job) for every job, on the pool (inline when there is one job or we already are in the pool)."""
+    if len(jobs) <= 1 or in_pool():
+        for job in jobs:
+            work(job)
+        return
+    list(_executor().map(work, jobs))  # list() re-raises the first exception of any job
 
 
 def rowwise(fn, *arrays, shared=()):
@@ -39,7 +62,7 @@ def rowwise(fn, *arrays, shared=()):
     (rows, last) matrices. `shared` arguments (a LayerNorm weight, say) go to every call whole. Each output
     keeps the leading shape of the inputs and the last axis fn gave it."""
     first = arrays[0]
-    if backend.array_module(first) is not np or first.size <= 2 * BLOCK:
+    if backend.array_module(first) is not np or first.size <= 2 * BLOCK or in_pool():
         return fn(*arrays, *shared)
     lead = first.shape[:-1]
     flat = [a.reshape(-1, a.shape[-1]) for a in arrays]  # (rows, last): views for contiguous inputs
