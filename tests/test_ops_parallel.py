@@ -7,7 +7,13 @@ import minitransformer.functional as F
 from minitransformer.ops import parallel
 from minitransformer.ops.parallel import rowwise
 
-SHAPE = (3, 97, 1031)  # > 2 blocks of 64K elements, rows not a multiple of the block: a ragged last block
+SHAPE = (3, 97, 1031)  # many blocks of SMALL elements, rows not a multiple of the block: a ragged last block
+SMALL = 1 << 14  # block size for these tests, so they split however large the default block is
+
+
+@pytest.fixture(autouse=True)
+def small_blocks(monkeypatch):
+    monkeypatch.setattr(parallel, "BLOCK", SMALL)
 
 
 def test_rowwise_stitches_blocks_in_order_with_shared_arguments():
@@ -23,7 +29,7 @@ def test_rowwise_reraises_an_error_from_any_block():
     x = np.zeros(SHAPE, dtype=np.float32)
 
     def fail_late(rows):
-        if rows is not None and rows.shape[0] < 63:  # only the ragged last block
+        if rows is not None and rows.shape[0] < SMALL // SHAPE[-1]:  # only the ragged last block
             raise ValueError("block failed")
         return (rows,)
     with pytest.raises(ValueError, match="block failed"):
@@ -86,7 +92,7 @@ def test_blocked_attention_matches_whole_array(mask, heads, monkeypatch):
         out.backward(np.ones(out.shape, np.float32))
         return [out.numpy(), weights.numpy()] + [t.grad.numpy() for t in leaves]
 
-    monkeypatch.setattr(parallel, "BLOCK", 1 << 12)  # small blocks: the blocked path, many jobs
+    monkeypatch.setattr(parallel, "BLOCK", 1 << 12)  # smaller still: the blocked path, many jobs
     many = run()
     monkeypatch.setattr(parallel, "BLOCK", 1 << 40)
     one = run()

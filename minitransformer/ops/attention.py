@@ -46,7 +46,13 @@ ONE_THREAD_GEMM = 65536 * 4
 
 def blocked_attention(q, k, v, keep, scale):
     """(p, out) = (attention_weights(q, k, keep, scale), p @ v) for NumPy q, k, v of one leading shape, computed
-    per (leading index i, slice of query rows) on the thread pool; None when the inputs do not fit that plan."""
+    per (leading index i, slice of query rows) on the thread pool; None when the inputs do not fit that plan.
+
+    The same steps as attention_weights, done in place in each block's slice of p: scores straight into p,
+    masked scores pushed to the dtype's min by adding it (a score below ~1e31 rounds to min itself), the row
+    max subtracted, exp, and the row sums taken as a GEMV with a ones vector (5x faster than .sum(-1) on rows
+    this short). For (B, H, T, d) inputs `out` is a (B, T, H, d) array seen as (B, H, T, d), so merging the
+    heads back afterwards is a free reshape, not a copy."""
     xp = backend.array_module(q, k, v)
     if xp is not np or q.ndim < 3 or not q.shape[:-2] == k.shape[:-2] == v.shape[:-2]:
         return None
@@ -55,22 +61,36 @@ def blocked_attention(q, k, v, keep, scale):
     if math.prod(lead) * Tq * Tk <= 2 * parallel.BLOCK:
         return None  # small: the plain whole-array computation
     rows = max(1, min(Tq, ONE_THREAD_GEMM // (Tk * max(d, dv))))
-    if keep is not None:
-        keep = keep.reshape((1,) * (q.ndim - keep.ndim) + keep.shape)  # same rank as q: leading 1s (a view)
-    p = np.empty((*lead, Tq, Tk), dtype=q.dtype)
-    out = np.empty((*lead, Tq, dv), dtype=v.dtype)
+    dtype = xp.result_type(q, k, v)
+    minus = None
+    if keep is not None:  # 0 where kept, min where dropped; same rank as q (leading 1s), still broadcast-sized
+        keep = keep.reshape((1,) * (q.ndim - keep.ndim) + keep.shape)
+        minus = xp.where(keep, dtype.type(0), xp.finfo(dtype).min).astype(dtype, copy=False)
+    ones = xp.ones((Tk, 1), dtype=dtype)
+    p = np.empty((*lead, Tq, Tk), dtype=dtype)
+    if q.ndim == 4:  # (B, T, H, dv) memory seen as (B, H, T, dv)
+        out = np.empty((lead[0], Tq, lead[1], dv), dtype=dtype).transpose(0, 2, 1, 3)
+    else:
+        out = np.empty((*lead, Tq, dv), dtype=dtype)
 
-    def work(job):
-        i, r = job
-        rs = slice(r, r + rows)
-        mask = None
-        if keep is not None:  # keep's own index i and rows, or the whole axis where it broadcasts
-            mask = keep[i if keep.shape[0] > 1 else 0]
-            mask = mask[..., rs, :] if mask.shape[-2] > 1 else mask
-        p[i, ..., rs, :] = attention_weights(q[i, ..., rs, :], k[i], mask, scale)  # (..., rows, Tk)
-        xp.matmul(p[i, ..., rs, :], v[i], out=out[i, ..., rs, :])  # (..., rows, dv)
+    def work(blocks):
+        for i, r in blocks:
+            rs = slice(r, r + rows)
+            s = p[i, ..., rs, :]  # (..., rows, Tk), a view: everything below writes into p itself
+            xp.matmul(q[i, ..., rs, :] * scale, k[i].swapaxes(-1, -2), out=s)  # scale q: 4x fewer multiplies
+            if minus is not None:  # the mask's own index i and rows, or the whole axis where it broadcasts
+                m = minus[i if minus.shape[0] > 1 else 0]
+                s += m[..., rs, :] if m.shape[-2] > 1 else m
+            s -= s.max(axis=-1, keepdims=True)
+            xp.exp(s, out=s)
+            s /= s @ ones  # (..., rows, 1) row sums
+            xp.matmul(s, v[i], out=out[i, ..., rs, :])  # (..., rows, dv)
 
-    parallel.run_jobs(work, [(i, r) for i in range(lead[0]) for r in range(0, Tq, rows)])
+    blocks = [(i, r) for i in range(lead[0]) for r in range(0, Tq, rows)]
+    # a job takes several blocks when they are small (few heads, short rows): ~BLOCK scores per job, so the
+    # pool's per-job cost stays small next to the work
+    per_job = max(1, parallel.BLOCK // (math.prod(lead[1:]) * rows * Tk))
+    parallel.run_jobs(work, [blocks[j:j + per_job] for j in range(0, len(blocks), per_job)])
     return p, out
 
 
