@@ -14,7 +14,10 @@ nn/attention.py for the measurement behind that choice). Both update with AdamW 
 does (lr 1e-3, betas (0.9, 0.999), eps 1e-8, weight decay 0.01, every parameter decayed): mt.optim.AdamW against
 torch.optim.AdamW (on CPU a loop over the parameters: no for-each or fused kernels there). Both zero_grad by
 setting .grad to None, so each backward allocates fresh gradients on both sides. Both use 2 threads. Steps
-alternate ours / torch so a busy neighbour slows both alike.
+alternate ours / torch so a busy neighbour slows both alike, with a pause between them: after a GEMM, OpenBLAS's
+worker thread spins for ~0.1 s (2^28 cycles, OPENBLAS_THREAD_TIMEOUT) before it sleeps, and without the pause it
+spun through torch's next step and took a core from it (torch's lesson step: 58 ms alone, ~120 ms right after ours,
+which made ours look 0.8x torch instead of ~1.6x).
 
 Prints per config: median step time of each side, the ratio ours / torch (target <= 1.5 on the base config), and
 peak memory: for ours the tracemalloc peak of one step (NumPy reports its buffers to tracemalloc), and for both
@@ -137,7 +140,11 @@ def child_memory(side, name):
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+PAUSE = 0.2  # seconds between the two sides, so neither runs beside the other's still-spinning BLAS threads
+
+
 def timed(step):
+    time.sleep(PAUSE)
     start = time.perf_counter()
     step()
     return time.perf_counter() - start
