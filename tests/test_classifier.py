@@ -8,29 +8,14 @@ import minitransformer as mt
 import minitransformer.functional as F
 from minitransformer.models import ClassifierOutput, TransformerClassifier, TransformerClassifierConfig
 
+from conftest import gradcheck_module
+
 TINY = dict(vocab_size=11, num_classes=3, d_model=8, num_heads=2, num_layers=2, d_ff=16, max_len=12, dropout=0.0)
 
 
 def tiny(**overrides):
     mt.manual_seed(0)
     return TransformerClassifier(**{**TINY, **overrides})
-
-
-def gradcheck_module(module, *inputs, call=None):
-    """mt.gradcheck with respect to the float inputs AND every parameter of `module`, in float64."""
-    module.double()
-    slots = [(m, k) for _, m in module.named_modules() for k, p in m._parameters.items() if p is not None]
-    originals = [m._parameters[k] for m, k in slots]
-
-    def fn(*args):
-        for (m, k), t in zip(slots, args[len(inputs):]):
-            m._parameters[k] = t
-        return (call or module)(*args[:len(inputs)])
-    try:
-        return mt.gradcheck(fn, *inputs, *originals)
-    finally:
-        for (m, k), p in zip(slots, originals):
-            m._parameters[k] = p
 
 
 IDS = np.array([[1, 5, 7, 2, 0, 0], [1, 3, 3, 9, 10, 2]])  # pad_id 0

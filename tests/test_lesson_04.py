@@ -1,22 +1,11 @@
 """Lesson 4 runs quickly, its shapes and claims hold, and it saves its two figures."""
-import os
-import pathlib
 import re
-import subprocess
-import sys
 
-REPO = pathlib.Path(__file__).resolve().parents[1]
+from conftest import run_lesson
 
 
 def test_lesson_04_transformer_block_runs_and_its_claims_hold():
-    figures = [REPO / "lessons" / "figures" / n for n in ("04_residual_scale.png", "04_parameter_counts.png")]
-    for f in figures:
-        f.unlink(missing_ok=True)
-    env = dict(os.environ, MT_LESSON_QUICK="1", MPLBACKEND="Agg")
-    result = subprocess.run([sys.executable, "lessons/04_transformer_block.py"], cwd=REPO, env=env,
-                            capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
-    out = result.stdout
+    out = run_lesson("04_transformer_block.py", figures=["04_residual_scale.png", "04_parameter_counts.png"])
     for step, shape in [("split_heads(q)", "(2, 4, 6, 4)"), ("scores = q kᵀ / sqrt(d_head)", "(2, 4, 6, 6)"),
                         ("merge_heads(context)", "(2, 6, 16)"), ("inner = GELU(h W1ᵀ + b1)", "(2, 6, 64)"),
                         ("y = LN2(h + inner W2ᵀ + b2)", "(2, 6, 16)")]:
@@ -31,6 +20,3 @@ def test_lesson_04_transformer_block_runs_and_its_claims_hold():
     for part, count in [("attention", "1,088"), ("feed-fwd", "2,128"), ("one block", "3,280")]:
         assert re.search(rf"{part}.*= +{count} +\(module says {count}\)", out), part
     assert "908,802 parameters" in out
-    for f in figures:
-        assert f.exists() and f.stat().st_size > 10_000, f"{f.name} was not written"
-        assert f.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -1,11 +1,8 @@
 """Lesson 6 runs top to bottom, quickly, saves its three figures, and its printed claims hold."""
-import os
-import pathlib
 import re
-import subprocess
-import sys
 
-REPO = pathlib.Path(__file__).resolve().parents[1]
+from conftest import run_lesson
+
 NAMES = ("06_weight_decay.png", "06_unused_weight.png", "06_lr_schedule.png")
 
 
@@ -16,14 +13,7 @@ def number_after(text, label):
 
 
 def test_lesson_06_adamw_runs_and_saves_figures():
-    figures = [REPO / "lessons" / "figures" / name for name in NAMES]
-    for f in figures:
-        f.unlink(missing_ok=True)
-    env = dict(os.environ, MT_LESSON_QUICK="1", MPLBACKEND="Agg")
-    result = subprocess.run([sys.executable, "lessons/06_adamw.py"], cwd=REPO, env=env, capture_output=True,
-                            text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
-    out = result.stdout
+    out = run_lesson("06_adamw.py", figures=NAMES)
     # Adam + L2 really ends at the closed-form ridge solution, and AdamW really follows (1 - lr·wd)^t
     assert number_after(out, "ridge solution: largest difference") < 1e-4
     assert number_after(out, "follows (1 − lr·wd)ᵗ: largest difference") < 1e-4
@@ -32,6 +22,3 @@ def test_lesson_06_adamw_runs_and_saves_figures():
     adamw_row = re.search(r"AdamW\s+([0-9.]+)\s+([0-9.]+)\s+([0-9.]+)", out)
     assert float(l2_row.group(1)) < 0.15 and float(adamw_row.group(1)) > 0.5
     assert "step 100 → 5.00e-04, step 1000 → 0.0" in out
-    for f in figures:
-        assert f.exists() and f.stat().st_size > 10_000, f"{f.name} was not written"
-        assert f.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -8,6 +8,8 @@ import minitransformer as mt
 import minitransformer.functional as F
 from minitransformer import nn
 
+from conftest import gradcheck_module
+
 
 def numpy_mha(x, p, heads, keep=None):
     """softmax(Q_h K_hᵀ / sqrt(d) with dropped keys at -1e30) V_h, heads concatenated, then the out projection."""
@@ -25,25 +27,6 @@ def numpy_mha(x, p, heads, keep=None):
     weights /= weights.sum(-1, keepdims=True)
     context = (weights @ v).transpose(0, 2, 1, 3).reshape(B, T, D)
     return context @ p["out.weight"].T + p["out.bias"], weights
-
-
-def gradcheck_module(module, *inputs, call=None):
-    """mt.gradcheck of call(*inputs) with respect to the float inputs AND every parameter of `module`, in float64.
-    gradcheck differentiates its own float64 copies, so the module reads those copies while it runs."""
-    module.double()
-    slots = [(m, k) for _, m in module.named_modules() for k, p in m._parameters.items() if p is not None]
-    originals = [m._parameters[k] for m, k in slots]
-    call = call or module
-
-    def fn(*args):
-        for (m, k), t in zip(slots, args[len(inputs):]):
-            m._parameters[k] = t
-        return call(*args[:len(inputs)])
-    try:
-        return mt.gradcheck(fn, *inputs, *originals)
-    finally:
-        for (m, k), p in zip(slots, originals):
-            m._parameters[k] = p
 
 
 def setup(device, B=2, T=5, D=12, H=3, dtype="float32"):

@@ -10,24 +10,7 @@ import pytest
 import minitransformer as mt
 from minitransformer import nn
 
-
-def gradcheck_module(module, *inputs, call=None):
-    """mt.gradcheck of call(*inputs) with respect to the float inputs AND every parameter of `module`, in float64.
-    gradcheck differentiates its own float64 copies, so the module reads those copies while it runs."""
-    module.double()
-    slots = [(m, k) for _, m in module.named_modules() for k, p in m._parameters.items() if p is not None]
-    originals = [m._parameters[k] for m, k in slots]
-    call = call or module
-
-    def fn(*args):
-        for (m, k), t in zip(slots, args[len(inputs):]):
-            m._parameters[k] = t
-        return call(*args[:len(inputs)])
-    try:
-        return mt.gradcheck(fn, *inputs, *originals)
-    finally:
-        for (m, k), p in zip(slots, originals):
-            m._parameters[k] = p
+from conftest import gradcheck_module
 
 
 def test_linear_forward_is_x_w_transpose_plus_b(device):
