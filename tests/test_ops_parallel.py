@@ -67,7 +67,8 @@ def test_parallel_ops_match_one_thread(op, monkeypatch):
         np.testing.assert_allclose(a, b_, rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.parametrize("mask", ["none", "padding", "causal", "per_query", "all_masked_row"])
+@pytest.mark.parametrize("mask", ["none", "padding", "shared_padding", "left_padding", "causal", "per_query",
+                                  "all_masked_row"])
 @pytest.mark.parametrize("heads", [True, False])
 def test_blocked_attention_matches_whole_array(mask, heads, monkeypatch):
     """Attention big enough for the blocked path (one job per batch row and query slice) gives what the
@@ -78,6 +79,8 @@ def test_blocked_attention_matches_whole_array(mask, heads, monkeypatch):
     q, k, v = (rng.standard_normal(shape).astype(np.float32) for _ in range(3))
     keep = {"none": None,
             "padding": np.arange(T)[None, None, None, :] < np.array([T, 50, 7])[:, None, None, None],  # (B,1,1,T)
+            "shared_padding": np.arange(T)[None, None, None, :] < 61,  # (1, 1, 1, T): one length for every row
+            "left_padding": np.arange(T)[None, None, None, :] >= np.array([0, 40, 83])[:, None, None, None],
             "causal": np.tri(T, dtype=bool),  # (T, T)
             "per_query": rng.random((B, 1, T, T)) < 0.7,
             "all_masked_row": np.ones((B, 1, T, T), dtype=bool)}[mask]
@@ -99,3 +102,15 @@ def test_blocked_attention_matches_whole_array(mask, heads, monkeypatch):
     for a, b_ in zip(many, one):
         assert np.isfinite(a).all()
         np.testing.assert_allclose(a, b_, rtol=1e-5, atol=1e-6)
+
+
+def test_prefix_lengths_only_for_padding_masks():
+    """The blocked path skips padded keys only for masks that keep a prefix of the keys of every row."""
+    from minitransformer.ops.attention import prefix_lengths
+    pad = np.arange(8)[None, None, None, :] < np.array([8, 3])[:, None, None, None]  # (2, 1, 1, 8)
+    np.testing.assert_array_equal(prefix_lengths(pad, 2, 8), [8, 3])
+    np.testing.assert_array_equal(prefix_lengths(pad[:1] & pad[1:], 2, 8), [3, 3])  # (1, 1, 1, 8) for both rows
+    assert prefix_lengths(pad[:, :, :, ::-1], 2, 8) is None  # left padding: not a prefix
+    assert prefix_lengths(np.tri(8, dtype=bool)[None, None], 1, 8) is None  # varies by query
+    assert prefix_lengths(pad & (np.arange(2) == 0)[:, None, None, None], 2, 8) is None  # a row with no key
+
