@@ -10,9 +10,10 @@ size belongs to the forced core type). Tests and CI leave them alone; only this 
 
 Prints: each side's median time (interleaved runs, so a busy neighbour slows both alike, with a pause between
 them, since OpenBLAS's worker thread spins ~0.1 s after our last GEMM and would take a core from HF's run
-(HF: 0.62 s after a pause, ~0.69 s right after ours), the ratio ours / HF
-(target ≤ 1.3 on CPU), and the parity errors: max |ours - HF| of last_hidden_state on this batch (live, all
-384 features), and against tests/fixtures/minilm_golden.npz (no torch needed for that one).
+(HF: 0.62 s after a pause, ~0.69 s right after ours; importing minitransformer first shortens that spin to
+~0.4 ms, see its __init__, but a user's own OPENBLAS_THREAD_TIMEOUT wins and torch's OpenMP threads spin too), the
+ratio ours / HF (target ≤ 1.3 on CPU), and the parity errors: max |ours - HF| of last_hidden_state on this batch
+(live, all 384 features), and against tests/fixtures/minilm_golden.npz (no torch needed for that one).
 Without transformers installed it times ours alone and checks the fixture.
 """
 import argparse
@@ -21,9 +22,10 @@ import pathlib
 import sys
 import time
 
-import numpy as np
-
-import minitransformer as mt
+# minitransformer before NumPy, as the CLI does: its import sets OpenBLAS's thread timeout (see its __init__), which
+# OpenBLAS reads only when NumPy loads it, so this times what a user of the package gets.
+import minitransformer as mt  # noqa: I100
+import numpy as np  # noqa: I100
 from minitransformer.models.bert import BertModel
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
@@ -63,6 +65,8 @@ def main():
     forced = [v for v in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if v in os.environ]
     if forced:
         print(f"note: {', '.join(forced)} set: NumPy runs OpenBLAS's forced kernels (see the docstring)")
+    print(f"OPENBLAS_THREAD_TIMEOUT={os.environ.get('OPENBLAS_THREAD_TIMEOUT', 'unset (28)')}: OpenBLAS's threads spin "
+          f"2^that cycles after a GEMM")
 
     ours = BertModel.from_pretrained(args.model_dir)
     ids, mask, types = batch(ours.config.vocab_size)

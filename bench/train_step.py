@@ -15,7 +15,8 @@ does (lr 1e-3, betas (0.9, 0.999), eps 1e-8, weight decay 0.01, every parameter 
 torch.optim.AdamW (on CPU a loop over the parameters: no for-each or fused kernels there). Both zero_grad by
 setting .grad to None, so each backward allocates fresh gradients on both sides. Both use 2 threads. Steps
 alternate ours / torch so a busy neighbour slows both alike, with a pause between them: after a GEMM, OpenBLAS's
-worker thread spins for ~0.1 s (2^28 cycles, OPENBLAS_THREAD_TIMEOUT) before it sleeps, and without the pause it
+worker thread spins for ~0.1 s (2^28 cycles, OPENBLAS_THREAD_TIMEOUT; minitransformer's import now sets 2^20
+unless the variable is set) before it sleeps, and without the pause it
 spun through torch's next step and took a core from it (torch's lesson step: 58 ms alone, ~120 ms right after ours,
 which made ours look 0.8x torch instead of ~1.6x).
 
@@ -39,11 +40,12 @@ import sys
 import time
 import tracemalloc
 
-import numpy as np
-
 REPO = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-import minitransformer as mt  # noqa: E402
+# minitransformer before NumPy, as the CLI does: its import sets OpenBLAS's thread timeout (see its __init__), which
+# OpenBLAS reads only when NumPy loads it, so this times what a user of the package gets.
+import minitransformer as mt  # noqa: E402,I100
+import numpy as np  # noqa: E402,I100
 from minitransformer.models import TransformerClassifier  # noqa: E402
 from minitransformer.optim import AdamW  # noqa: E402
 

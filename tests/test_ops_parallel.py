@@ -1,4 +1,9 @@
 """The row-block thread pool gives exactly what the whole-array computation gives (arrays large enough to split)."""
+import os
+import pathlib
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -114,3 +119,17 @@ def test_prefix_lengths_only_for_padding_masks():
     assert prefix_lengths(np.tri(8, dtype=bool)[None, None], 1, 8) is None  # varies by query
     assert prefix_lengths(pad & (np.arange(2) == 0)[:, None, None, None], 2, 8) is None  # a row with no key
 
+
+def test_import_before_numpy_shortens_openblas_spin_unless_set():
+    """minitransformer sets OPENBLAS_THREAD_TIMEOUT (read by OpenBLAS when NumPy loads) only when NumPy is not
+    loaded yet, and never over a value the user set."""
+    code = "import {}; import os; print(os.environ.get('OPENBLAS_THREAD_TIMEOUT'))"
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_THREAD_TIMEOUT"}
+    root = str(pathlib.Path(__file__).resolve().parents[1])
+
+    def run(modules, **extra):
+        return subprocess.run([sys.executable, "-c", code.format(modules)], env={**env, **extra}, cwd=root,
+                              capture_output=True, text=True, check=True).stdout.strip()
+    assert run("minitransformer") == "20"
+    assert run("numpy, minitransformer") == "None"  # too late to matter: left alone
+    assert run("minitransformer", OPENBLAS_THREAD_TIMEOUT="28") == "28"
