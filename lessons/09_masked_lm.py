@@ -11,22 +11,29 @@ cloze test. Take a sentence, choose 15% of its tokens, and hide them:
 The model must predict the original token at every chosen position (loss = cross-entropy there, nowhere else).
 Why not always [MASK]? [MASK] never occurs at fine-tuning time; the random and unchanged 20% force the model to
 keep a good representation of every token, since it cannot know which ones it will be asked about.
+We choose 40% rather than BERT's 15% (see MLM_PROBABILITY below for why).
 
 The decoder that turns hidden vectors into vocabulary scores reuses the word-embedding matrix E (tied weights):
-logits = LN(gelu(h W)) Eᵀ + b. A word's input vector and output vector are the same vector.
+logits = LN(gelu(h W)) Eᵀ + b. A word's input vector and output vector are the same vector. Only the chosen
+positions are scored, so pretrain() decodes only those (Hugging Face's forward decodes all and ignores the rest).
 
 Pretraining is the ordinary training loop (training.fit) on masked batches; only the score changes. We pretrain
 on the shipped corpus's training sentences (labels never read), look at what the model fills in and which words
 it considers alike, then fine-tune it on the labels next to the same network trained from scratch: same
 architecture, data, batches, steps and learning rate, only the starting weights differ.
 
-What to expect, measured on 2 CPU cores (fine-tuning on all 8,000 labelled sentences, validation accuracy):
-  this script: 3 pretraining epochs, 2 fine-tuning epochs, a minute: pretrained 0.662, from scratch 0.659 - no
-    gain yet;
-  MT_LESSON_LONG=1: 32 pretraining epochs, 6 fine-tuning epochs, 7-8 minutes: pretrained 0.963, from scratch
-    0.923 (three other fine-tuning seeds: 0.977 / 0.959 / 0.977 vs 0.922 / 0.930 / 0.910).
-Section 5 shows why it takes that long here: this corpus hides polarity from a masked LM by construction.
-Run:  python lessons/09_masked_lm.py   (about a minute on a laptop CPU; MT_LESSON_QUICK=1: seconds)
+What to expect, measured on 2 CPU cores (fine-tuning on all 8,000 labelled sentences, 6 epochs, validation
+accuracy on 1,000 sentences):
+  this script: 10 pretraining epochs (about 40 s), then both fine-tunings (about 20 s each), 1.5 minutes:
+    pretrained 0.960, from scratch 0.932 (+2.8 points); MT_LESSON_SEED=1 / 2 / 3: 0.941 / 0.954 / 0.955 vs
+    0.939 / 0.939 / 0.930 (+0.2 / +1.5 / +2.5). Ahead on every seed, on one by a hair: a minute of pretraining
+    buys a modest head start on this corpus, not a large one.
+  MT_LESSON_LONG=1: 40 pretraining epochs, about 4 minutes: more pretraining, a larger gain (a trial at 15%
+    masking, 40 epochs, gave 0.981 vs 0.930).
+Section 5 shows why pretraining is slow to pay off here: this corpus hides polarity from a masked LM by
+construction, so the gain appears only late in fine-tuning, once the labels have taught which words are good.
+Run:  python lessons/09_masked_lm.py   (about 1.5 minutes on a laptop CPU; MT_LESSON_QUICK=1: seconds;
+MT_LESSON_SEED=n changes every seed, to check that the gain is not luck)
 """
 import os
 import pathlib
@@ -49,42 +56,52 @@ from minitransformer.pretraining import MaskedLMLoader, fill_mask, fine_tune, ne
 from minitransformer.tokenizer import WordPieceTokenizer  # noqa: E402
 
 QUICK = os.environ.get("MT_LESSON_QUICK") == "1"  # the test suite sets this: tiny slices, same story
-LONG = os.environ.get("MT_LESSON_LONG") == "1" and not QUICK  # the budget at which pretraining pays off here
+LONG = os.environ.get("MT_LESSON_LONG") == "1" and not QUICK  # four times the pretraining: a larger gain
+SEED = int(os.environ.get("MT_LESSON_SEED", "0"))  # pretraining, head initialisation, batch order, masks
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 FIGURES = ROOT / "lessons" / "figures"
 FIGURES.mkdir(parents=True, exist_ok=True)
 #                                       texts  MLM epochs  labelled  fine-tuning epochs
-N_TEXTS, MLM_EPOCHS, N_LABELLED, FT_EPOCHS = ((400, 1, 200, 1) if QUICK else (8000, 32, 8000, 6) if LONG
-                                              else (8000, 3, 8000, 2))
+N_TEXTS, MLM_EPOCHS, N_LABELLED, FT_EPOCHS = ((400, 1, 200, 1) if QUICK else (8000, 40, 8000, 6) if LONG
+                                              else (8000, 10, 8000, 6))
 MAX_LENGTH = 48  # the longest sentences have about 40 word pieces
+# BERT chose 15% of tokens. We choose 40%, as Wettig et al. (2022, "Should You Mask 15% in Masked Language
+# Modeling?") found works as well or better: pretrain() decodes only the chosen positions, so a step costs
+# about the same at 40% as at 15% and trains on 2.7 times as many targets. In our trials (three fine-tuning
+# seeds) 12 epochs at 15% gave +1.5 / +1.7 / -0.8 points over scratch, 10 epochs at 40% +3.1 / +2.6 / +1.8.
+MLM_PROBABILITY = 0.4
 started = time.perf_counter()
-mt.manual_seed(0)
+mt.manual_seed(SEED)
 
 # ---------------------------------------------------------------- 1. unlabeled text and a vocabulary
 texts = read_texts(ROOT / "data" / "train.tsv")[:N_TEXTS]  # the sentences only: the label column is not read
 tokenizer = WordPieceTokenizer.train(texts, vocab_size=1000, show_progress=False)
 print(f"{len(texts)} unlabeled sentences, a WordPiece vocabulary of {tokenizer.vocab_size} trained on them "
-      "(small: the decoder scores every word piece at every position, so its size is paid on every step)")
+      "(small: the decoder scores every word piece at every chosen position, so its size is paid on every step)")
 
 # ---------------------------------------------------------------- 2. the masking recipe on one sentence
 sentence = texts[1]
 ids = np.asarray(tokenizer([sentence], return_tensors="np")["input_ids"])  # (1, T)
 corrupted, labels = mask_tokens(ids, tokenizer.mask_token_id, tokenizer.vocab_size,
-                                special_ids=tokenizer.all_special_ids, rng=1, mlm_probability=0.3)
+                                special_ids=tokenizer.all_special_ids, rng=1, mlm_probability=MLM_PROBABILITY)
 print("\noriginal :", " ".join(tokenizer.convert_ids_to_tokens(ids[0].tolist())))
 print("corrupted:", " ".join(tokenizer.convert_ids_to_tokens(corrupted[0].tolist())))
 print("targets  :", " ".join(t if y != -100 else "·" for t, y in
                              zip(tokenizer.convert_ids_to_tokens(ids[0].tolist()), labels[0])))
-print("(30% here so a short sentence shows something; training uses 15%. [CLS]/[SEP] are never chosen.)")
+print(f"({MLM_PROBABILITY:.0%} of the tokens, as in training; a fresh draw for every batch of every epoch. "
+      "[CLS]/[SEP] are never chosen.)")
 
 # ---------------------------------------------------------------- 3. pretraining: training.fit on masked batches
 held_out = read_texts(ROOT / "data" / "validation.tsv")[:max(N_TEXTS // 8, 50)]
 model = new_masked_lm(tokenizer, hidden_size=64, num_layers=2, num_heads=4, max_length=MAX_LENGTH)
-mlm_loader = MaskedLMLoader(texts, tokenizer, batch_size=32, max_length=MAX_LENGTH)
+# bucket_by_length: sentences of similar length share a batch, so little of each batch is padding.
+mlm_loader = MaskedLMLoader(texts, tokenizer, batch_size=64, seed=SEED, max_length=MAX_LENGTH,
+                            mlm_probability=MLM_PROBABILITY, bucket_by_length=True)
 print(f"\npretraining a BERT with {sum(p.size for p in model.parameters()):,} parameters: {MLM_EPOCHS} epoch(s) of "
       f"{len(mlm_loader)} steps; loss and accuracy are over the masked tokens only")
-history = pretrain(model, mlm_loader, epochs=MLM_EPOCHS, lr=2e-3, warmup_ratio=0.05, log_every=None,
-                   val_loader=MaskedLMLoader(held_out, tokenizer, shuffle=False, seed=1, max_length=MAX_LENGTH))
+history = pretrain(model, mlm_loader, epochs=MLM_EPOCHS, lr=3e-3, warmup_ratio=0.05, log_every=None,
+                   val_loader=MaskedLMLoader(held_out, tokenizer, shuffle=False, seed=SEED + 1, max_length=MAX_LENGTH,
+                                             mlm_probability=MLM_PROBABILITY))
 print(f"held-out accuracy on masked tokens: {history['val_accuracy'][-1]:.1%}. A model that knew nothing would have "
       f"loss log({tokenizer.vocab_size}) = {np.log(tokenizer.vocab_size):.2f}; guessing the most frequent token "
       "gets a few percent right.")
@@ -95,15 +112,10 @@ for probe in ["the plot was [MASK].", "i loved the soundtrack, and the acting wa
               "i would [MASK] recommend it to a friend.", "the food was dull, [MASK] the staff was great."]:
     guesses = fill_mask(model, tokenizer, probe, top_k=4)[0]
     print(f"  {probe:52s} -> " + ", ".join(f"{tok} {p:.2f}" for tok, p in guesses))
-if LONG:
-    print("What to notice: the guesses fit the slot - adjectives after 'was', 'never'/'definitely'/'not' before "
-          "'recommend', connectives between two clauses - learned with no label at all. But look at their polarity: "
-          "after 'i loved ..., and' a good guess is a positive word, and the model offers both kinds.")
-else:
-    print(f"What to notice: {MLM_EPOCHS} epoch(s) ({history['val_accuracy'][-1]:.0%} of masked tokens right) teach "
-          "mostly which pieces are frequent. With MT_LESSON_LONG=1 (71%) the guesses fit the slot, learned with no "
-          "label: 'the plot was [MASK]' -> helpful, fun, moving, frustrating; 'i would [MASK] recommend' -> never, "
-          "definitely, not; between the clauses -> but, although, and, yet. Note the polarity of those adjectives.")
+print("What to notice: the guesses fit the slot - adjectives after 'was', 'never'/'definitely'/'not' before "
+      "'recommend', connectives between two clauses - learned with no label at all. But look at their polarity: "
+      "after 'i loved ..., and' a good guess is a positive word, and the model offers both kinds."
+      + (" (Quick mode trains far too little for this: run the lesson without MT_LESSON_QUICK.)" if QUICK else ""))
 
 # ---------------------------------------------------------------- 5. which words does it consider alike?
 E = model.bert.embeddings.word_embeddings.weight.numpy()
@@ -122,8 +134,8 @@ print("A masked LM learns which words can stand in the same place. This corpus w
       "(data/README.md): the label fixes the polarity first, negation (30% of clauses) and 'but'/'although' flip "
       "it, so 'great' and 'awful' occur in the same contexts, and 'but' where 'and' does. Masked LM therefore "
       "puts them together, and polarity - what the label is about - has to come from the labels. What pretraining "
-      "can give is the rest: where the slots are, what 'not' and 'but' attach to. That needs far more pretraining "
-      "than a minute buys (MT_LESSON_LONG=1: 32 epochs).")
+      "can give is the rest: where the slots are, what 'not' and 'but' attach to and which clause a connective "
+      "makes count. Section 6 shows when that pays.")
 
 # ---------------------------------------------------------------- 6. fine-tune: pretrained vs from scratch
 class MeanPooledBertClassifier(BertPreTrainedModel):
@@ -155,7 +167,7 @@ val_loader = DataLoader(val, tokenizer, batch_size=128, max_length=MAX_LENGTH)
 labels = {0: "negative", 1: "positive"}
 results = {}
 for name in ("pretrained", "from scratch"):
-    mt.manual_seed(1)  # the same head init, dropout masks and batches for both
+    mt.manual_seed(SEED + 1)  # the same head init, dropout masks and batches for both
     if name == "pretrained":
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the expected "classifier is newly initialized" warning
@@ -163,7 +175,8 @@ for name in ("pretrained", "from scratch"):
     else:
         clf = MeanPooledBertClassifier(model.config.from_dict(model.config.to_dict(), id2label=labels))
     print(f"\nfine-tuning {name} on {len(train)} labelled sentences, {FT_EPOCHS} epoch(s), lr 1e-3:")
-    loader = DataLoader(train, tokenizer, batch_size=32, shuffle=True, seed=0, max_length=MAX_LENGTH)
+    loader = DataLoader(train, tokenizer, batch_size=32, shuffle=True, seed=SEED, max_length=MAX_LENGTH,
+                        bucket_by_length=True)
     results[name] = fine_tune(clf, loader, val_loader, epochs=FT_EPOCHS, lr=1e-3)["val_accuracy"]
 
 print(f"\nvalidation accuracy after each epoch ({len(val)} sentences):")
@@ -171,13 +184,15 @@ for name, accs in results.items():
     print(f"  {name:13s} " + "  ".join(f"{a:.1%}" for a in accs))
 gain = results["pretrained"][-1] - results["from scratch"][-1]
 print(f"pretrained minus from scratch: {gain:+.1%}. " + (
-    "With 32 pretraining epochs the pretrained model ends ahead (measured 0.96-0.98 vs 0.91-0.93 over three "
-    "seeds): once the labels have taught it which words are good and bad, it already knows how 'not' and 'but' "
-    "rearrange a sentence." if LONG else
-    f"At this budget pretraining has not paid off: {MLM_EPOCHS} epoch(s) taught the model little beyond word "
-    "frequencies, and what it learns puts good and bad words together (section 5). Run with MT_LESSON_LONG=1 "
-    "(7-8 minutes on 2 cores) for the budget at which it pays off on this corpus; lesson 8 shows a checkpoint "
-    "pretrained on a large real corpus helping after a few steps."))
+    "Quick mode: a few hundred sentences and one epoch of each, so these numbers say nothing; run the lesson "
+    "without MT_LESSON_QUICK for the comparison." if QUICK else
+    "The pretrained model starts no better, often worse: its good and bad words start out together (section 5), "
+    "so the labels have to pull them apart before its knowledge can be used. Once they have, it already knows "
+    "how 'not' and 'but' rearrange a sentence and which clause decides, which the model from scratch is still "
+    "learning from the labels, so it catches up and ends ahead (MT_LESSON_SEED=0, 1, 2, 3: +2.8, +0.2, +1.5, "
+    "+2.5 points; a difference under a point is within what another seed gives). "
+    "More pretraining, more gain: MT_LESSON_LONG=1. Lesson 8 shows a checkpoint pretrained on a large real "
+    "corpus, whose words are not hidden from it this way, helping from the first steps."))
 
 fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4))
 a.plot(history["step"], history["loss"], lw=0.6, alpha=0.5, label="training batches")

@@ -77,7 +77,8 @@ def run_pretrain(args):
                           intermediate_size=args.intermediate_size, max_length=args.max_length,
                           hidden_dropout_prob=args.dropout, attention_probs_dropout_prob=args.dropout).to(args.device)
     loader = MaskedLMLoader(train_texts, tokenizer, batch_size=args.batch_size, seed=args.seed,
-                            max_length=args.max_length, mlm_probability=args.mlm_probability)
+                            max_length=args.max_length, mlm_probability=args.mlm_probability,
+                            bucket_by_length=True)  # texts of similar length together: less padding to compute
     val_loader = MaskedLMLoader(val_texts, tokenizer, batch_size=64, shuffle=False, seed=args.seed + 1,
                                 max_length=args.max_length) if val_texts else None
     history = pretrain(model, loader, epochs=args.epochs, lr=args.lr, weight_decay=args.weight_decay,

@@ -11,7 +11,7 @@ from minitransformer.cli import main
 from minitransformer.models.bert import BertForMaskedLM
 from minitransformer.optim import SGD
 from minitransformer.pretraining import (MaskedLMLoader, classifier_from_pretrained, evaluate_masked_lm, fill_mask,
-                                         new_masked_lm, pretrain, read_texts)
+                                         masked_lm_loss, new_masked_lm, pretrain, read_texts)
 from minitransformer.tokenizer import WordPieceTokenizer
 from minitransformer.training import count_correct, fit
 
@@ -51,6 +51,46 @@ def test_pretrain_lowers_the_masked_lm_loss(tokenizer):
     assert last < first - 1.0, (first, last)  # from ~log(120) = 4.8 towards the few words that fit each slot
     answers = fill_mask(model, tokenizer, "the movie was great and the [MASK] felt cheap.", top_k=3)
     assert len(answers) == 1 and len(answers[0]) == 3
+
+
+def test_masked_lm_loss_equals_the_full_forward_with_its_gradients(tokenizer):
+    """Decoding only the chosen positions is an optimisation, not a change: in float64 without dropout the loss
+    and every parameter's gradient (the tied embedding and decoder bias included) match BertForMaskedLM's own
+    all-position loss."""
+    mt.manual_seed(0)
+    model = new_masked_lm(tokenizer, hidden_size=32, num_layers=1, num_heads=2, max_length=32,
+                          hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0).double()
+    batch = next(iter(MaskedLMLoader(TEXTS, tokenizer, batch_size=16, seed=4)))
+    params = dict(model.named_parameters())
+    full = model(batch["input_ids"], attention_mask=batch["attention_mask"], labels=batch["labels"]).loss
+    full.backward()
+    expected = {name: p.grad.numpy().copy() for name, p in params.items()}
+    model.zero_grad()
+    loss, logits, targets = masked_lm_loss(model, batch["input_ids"], batch["attention_mask"], batch["labels"])
+    loss.backward()
+    chosen = batch["labels"] != -100
+    assert logits.shape == (chosen.sum(), tokenizer.vocab_size) and np.array_equal(targets, batch["labels"][chosen])
+    assert loss.item() == pytest.approx(full.item(), rel=1e-12)
+    for name, p in params.items():
+        np.testing.assert_allclose(p.grad.numpy(), expected[name], rtol=1e-9, atol=1e-12, err_msg=name)
+
+
+def test_pretrain_trains_as_fit_on_the_full_forward_would(tokenizer):
+    """pretrain() (chosen positions only) and plain fit() on the model's all-position forward take the same
+    steps: same weights and the same per-step losses and epoch accuracy afterwards."""
+    runs = []
+    for use_pretrain in (True, False):
+        mt.manual_seed(0)
+        model = new_masked_lm(tokenizer, hidden_size=32, num_layers=1, num_heads=2, max_length=32).double()
+        loader = MaskedLMLoader(TEXTS, tokenizer, batch_size=16, seed=2)
+        train = pretrain if use_pretrain else fit
+        history = train(model, loader, epochs=1, lr=3e-3, log=None, progress=False)
+        runs.append((history, model.state_dict()))
+    (h1, w1), (h2, w2) = runs
+    np.testing.assert_allclose(h1["loss"], h2["loss"], rtol=1e-9)
+    assert h1["train_accuracy"] == h2["train_accuracy"]
+    for name in w1:
+        np.testing.assert_allclose(w1[name], w2[name], rtol=1e-7, atol=1e-10, err_msg=name)
 
 
 def numpy_masked_lm_scores(model, loader):
