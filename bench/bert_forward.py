@@ -11,7 +11,7 @@ size belongs to the forced core type). Tests and CI leave them alone; only this 
 Prints: each side's median time (interleaved runs, so a busy neighbour slows both alike, with a pause between
 them, since OpenBLAS's worker thread spins ~0.1 s after our last GEMM and would take a core from HF's run
 (HF: 0.62 s after a pause, ~0.69 s right after ours; importing minitransformer first shortens that spin to
-~0.4 ms, see its __init__, but a user's own OPENBLAS_THREAD_TIMEOUT wins and torch's OpenMP threads spin too), the
+~1.6 ms, see its __init__, but a user's own OPENBLAS_THREAD_TIMEOUT wins and torch's OpenMP threads spin too), the
 ratio ours / HF (target ≤ 1.3 on CPU), and the parity errors: max |ours - HF| of last_hidden_state on this batch
 (live, all 384 features), and against tests/fixtures/minilm_golden.npz (no torch needed for that one).
 Without transformers installed it times ours alone and checks the fixture.
