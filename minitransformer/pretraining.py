@@ -96,9 +96,9 @@ def masked_lm_loss(model, input_ids, attention_mask, labels):
 
 class ChosenPositionsLM(Module):
     """What pretrain() hands to training.fit: `mlm` (a BertForMaskedLM, whose weights it trains) behind a forward
-    that computes masked_lm_loss. fit() counts accuracy from (B, T, V) logits against the (B, T) labels, so the
-    chosen rows are put back into a (B, T, V) array of zeros; only those rows are ever read. That array is not
-    part of the graph. state_dict()/load_state_dict() are the masked LM's own, so checkpoints carry its names."""
+    that computes masked_lm_loss. Its logits are the (n, V) rows of the n chosen positions only, which fit's
+    count_correct reads against the chosen labels (no (B, T, V) array is ever built).
+    state_dict()/load_state_dict() are the masked LM's own, so checkpoints carry its names."""
 
     def __init__(self, mlm):
         super().__init__()
@@ -106,11 +106,7 @@ class ChosenPositionsLM(Module):
 
     def forward(self, input_ids, attention_mask=None, labels=None):
         loss, logits, _ = masked_lm_loss(self.mlm, input_ids, attention_mask, labels)
-        chosen = np.asarray(labels) != IGNORE_INDEX  # (B, T)
-        xp = backend.array_module(logits.data)
-        full = xp.zeros(chosen.shape + (logits.shape[-1],), dtype=logits.dtype)  # (B, T, V)
-        full[backend.asarray(chosen, device=logits.device)] = logits.data
-        return ModelOutput(loss=loss, logits=Tensor._wrap(full))
+        return ModelOutput(loss=loss, logits=logits)
 
     def state_dict(self):
         return self.mlm.state_dict()

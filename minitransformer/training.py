@@ -59,12 +59,19 @@ def count_correct(logits, labels, ignore_index=-100):
     """(correct, counted): argmax predictions equal to the label, over the labels that are not ignore_index.
 
     One rule for (B, C) logits with (B,) labels (every sentence counts) and (B, T, V) with (B, T) (only the
-    positions a masked-LM chose count): accuracy = correct / counted either way.
+    positions a masked-LM chose count): accuracy = correct / counted either way. A model that decodes only the
+    n counted positions may return their (n, V) logits instead, in row-major order of the (B, T) labels.
     """
     labels = np.asarray(labels)
     counted = labels != ignore_index                 # (B,) or (B, T)
-    predicted = logits.numpy().argmax(axis=-1)       # (B,) or (B, T)
-    return int((predicted == labels)[counted].sum()), int(counted.sum())
+    predicted = logits.numpy().argmax(axis=-1)       # (B,) or (B, T); (n,) for counted rows only
+    if predicted.ndim == labels.ndim:
+        return int((predicted == labels)[counted].sum()), int(counted.sum())
+    if predicted.shape != (int(counted.sum()),):
+        raise ValueError(f"count_correct: logits {tuple(logits.shape)} fit neither labels {labels.shape} nor their "
+                         f"{int(counted.sum())} counted positions (expected (..., V) with the labels' leading shape, "
+                         "or (n, V) for the n counted positions)")
+    return int((predicted == labels[counted]).sum()), int(counted.sum())
 
 
 def evaluate(model, loader):

@@ -112,6 +112,11 @@ def test_count_correct_skips_ignored_positions():
     logits = mt.tensor(np.eye(3, dtype=np.float32)[[[0, 1, 2], [2, 2, 0]]])  # (2, 3, 3): predicts 0 1 2 / 2 2 0
     assert count_correct(logits, np.array([[0, -100, 1], [2, -100, -100]])) == (2, 3)
     assert count_correct(mt.tensor(np.eye(3, dtype=np.float32)), np.array([0, 2, 2])) == (2, 3)  # (B,) labels
+    # (n, V) logits of the counted positions only, in row-major order: [[0, x, 1], [2, x, x]] -> 0, 1, 2
+    rows = mt.tensor(np.eye(3, dtype=np.float32)[[0, 2, 2]])  # predicts 0, 2, 2
+    assert count_correct(rows, np.array([[0, -100, 1], [2, -100, -100]])) == (2, 3)
+    with pytest.raises(ValueError, match="counted positions"):
+        count_correct(rows[:2], np.array([[0, -100, 1], [2, -100, -100]]))
 
 
 def test_fit_with_the_masked_lm_evaluate_scores_the_masked_tokens(tokenizer):
