@@ -99,7 +99,7 @@ def grade(path=None, reference=None, tasks=None, timeout=300):
             title = block.title if block else "(block missing in the reference)"
             if task_id not in submitted or block is None:
                 results.append(Result(task_id, title, task.points, 0, False, 0, 0,
-                                      f"no `# BEGIN SOLUTION {task_id}` block found: keep the marker lines"))
+                                      f"no solution block for {task_id} found: keep its BEGIN/END SOLUTION marker lines"))
                 continue
             relative, body = submitted[task_id]
             target = tree / block.path
