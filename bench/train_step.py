@@ -16,9 +16,9 @@ torch.optim.AdamW (on CPU a loop over the parameters: no for-each or fused kerne
 setting .grad to None, so each backward allocates fresh gradients on both sides. Both use 2 threads. Steps
 alternate ours / torch so a busy neighbour slows both alike, with a pause between them: after a GEMM, OpenBLAS's
 worker thread spins for ~0.1 s (2^28 cycles, OPENBLAS_THREAD_TIMEOUT; minitransformer's import now sets 2^22
-unless the variable is set) before it sleeps, and without the pause it
-spun through torch's next step and took a core from it (torch's lesson step: 58 ms alone, ~120 ms right after ours,
-which made ours look 0.8x torch instead of ~1.6x).
+unless the variable is set) before it sleeps, and without the pause it spun through torch's next step and took a
+core from it (torch's lesson step: 58 ms alone, ~120 ms right after ours, which made ours look 0.8x torch
+instead of ~1.6x).
 
 Prints per config: median step time of each side, the ratio ours / torch (target <= 1.5 on the base config), and
 peak memory: for ours the tracemalloc peak of one step (NumPy reports its buffers to tracemalloc), and for both

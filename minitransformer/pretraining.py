@@ -27,7 +27,7 @@ from .models.bert import BertForMaskedLM, BertForSequenceClassification, ModelOu
 from .models.masking import IGNORE_INDEX, mask_tokens
 from .nn import Module
 from .tensor import Tensor
-from .training import fit
+from .training import count_correct, fit
 
 
 def read_texts(paths, text_column="sentence"):
@@ -130,10 +130,8 @@ def evaluate_masked_lm(model, loader):
     try:
         with no_grad():
             for batch in loader:
-                loss, logits, targets = masked_lm_loss(model, batch["input_ids"], batch["attention_mask"],
-                                                       batch["labels"])
-                n = len(targets)  # the chosen positions in this batch
-                right = int((backend.to_numpy(logits.data).argmax(axis=-1) == targets).sum())
+                loss, logits, _ = masked_lm_loss(model, batch["input_ids"], batch["attention_mask"], batch["labels"])
+                right, n = count_correct(logits, batch["labels"])  # n: the chosen positions in this batch
                 correct, count, total_loss = correct + right, count + n, total_loss + loss.item() * n
     finally:
         model.train(was_training)

@@ -1,8 +1,13 @@
-"""Shared fixtures: the devices every op test runs on, and the reference files fetched by .ci/fetch_reference."""
+"""Shared fixtures and helpers: the devices every op test runs on, the reference files fetched by
+.ci/fetch_reference, a module gradient check and a lesson runner."""
 import os
 import pathlib
+import subprocess
+import sys
 
 import pytest
+
+import minitransformer as mt
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures"
@@ -46,8 +51,6 @@ def bert_dir():
 def gradcheck_module(module, *inputs, call=None):
     """mt.gradcheck of call(*inputs) with respect to the float inputs AND every parameter of `module`, in float64.
     gradcheck differentiates its own float64 copies, so the module reads those copies while it runs."""
-    import minitransformer as mt
-
     module.double()
     slots = [(m, k) for _, m in module.named_modules() for k, p in m._parameters.items() if p is not None]
     originals = [m._parameters[k] for m, k in slots]
@@ -66,10 +69,8 @@ def gradcheck_module(module, *inputs, call=None):
 
 def run_lesson(script, *, timeout=120, figures=(), **env):
     """Run lessons/<script> in quick mode (MT_LESSON_QUICK=1, no window) after deleting `figures` (names under
-    lessons/figures) so a stale PNG cannot pass; assert it exits 0 and wrote each figure as a real PNG; return its stdout."""
-    import subprocess
-    import sys
-
+    lessons/figures) so a stale PNG cannot pass; assert it exits 0 and wrote each figure as a real PNG; return
+    its stdout."""
     paths = [REPO / "lessons" / "figures" / name for name in figures]
     for path in paths:
         path.unlink(missing_ok=True)

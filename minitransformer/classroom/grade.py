@@ -98,8 +98,8 @@ def grade(path=None, reference=None, tasks=None, timeout=300):
             task, block = TASKS[task_id], blocks.get(task_id)
             title = block.title if block else "(block missing in the reference)"
             if task_id not in submitted or block is None:
-                results.append(Result(task_id, title, task.points, 0, False, 0, 0,
-                                      f"no solution block for {task_id} found: keep its BEGIN/END SOLUTION marker lines"))
+                missing = f"no solution block for {task_id} found: keep its BEGIN/END SOLUTION marker lines"
+                results.append(Result(task_id, title, task.points, 0, False, 0, 0, missing))
                 continue
             relative, body = submitted[task_id]
             target = tree / block.path
