@@ -10,7 +10,7 @@ import sys
 import numpy as np
 import pytest
 
-from minitransformer import commands
+from minitransformer.cli import options as commands
 from minitransformer.cli import build_parser, main
 from minitransformer.io.checkpoint import load_npz
 
@@ -171,17 +171,56 @@ def test_train_pretrained_fine_tunes_a_hugging_face_checkpoint(files, bert_dir, 
     assert capsys.readouterr().out.split("\t")[0] in ("negative", "positive")
 
 
-def test_every_option_of_every_command_is_explained():
+def _subparsers():
     parser = build_parser()
-    sub = next(a for a in parser._actions if a.dest == "command")
-    for name in ("train", "evaluate", "predict"):
-        for action in sub.choices[name]._actions:
+    return next(a for a in parser._actions if a.dest == "command").choices
+
+
+def test_every_option_of_every_command_is_explained_with_its_default():
+    for name, sub in _subparsers().items():
+        for action in sub._actions:
+            if action.dest == "help":
+                continue
             assert action.help, f"{name} {action.option_strings or action.dest} has no help"
-    help_text = sub.choices["train"].format_help()
+            if action.option_strings and action.nargs != 0:       # an option taking a value says its default
+                assert "(default:" in action.help, f"{name} {action.option_strings[0]} does not show its default"
+        text = sub.format_help()
+        assert "%%" not in text, f"{name} --help shows an unescaped %%"
+    help_text = _subparsers()["train"].format_help()
     for flag in ("--train", "--validation", "--test", "--text-column", "--label-column", "--vocab", "--vocab-size",
                  "--d-model", "--num-heads", "--num-layers", "--d-ff", "--epochs", "--batch-size", "--lr",
                  "--max-length", "--seed", "--device", "--output-dir", "--resume"):
         assert flag in help_text
+
+
+def test_pretrain_and_train_share_option_names_and_help_texts():
+    subs = _subparsers()
+    options = {name: {a.option_strings[0]: a.help for a in subs[name]._actions if a.option_strings}
+               for name in ("train", "pretrain")}
+    shared = ("--d-model", "--num-heads", "--num-layers", "--dropout", "--epochs", "--batch-size", "--lr",
+              "--weight-decay", "--warmup-ratio", "--max-length", "--seed", "--device", "--vocab-size", "--vocab")
+    for flag in shared:
+        assert flag in options["train"] and flag in options["pretrain"], flag
+        strip = lambda text: text.split(" (default:")[0]                           # noqa: E731
+        assert strip(options["train"][flag]) == strip(options["pretrain"][flag]), flag
+    text = " ".join(subs["pretrain"].format_help().split())
+    assert "80% become [MASK], 10% a random token" in text and "(default: 0.15)" in text
+    args = build_parser().parse_args(["pretrain", "--layers", "3", "--heads", "2", "--hidden-size", "32"])
+    assert (args.num_layers, args.num_heads, args.d_model) == (3, 2, 32)            # the older names still work
+
+
+def test_tokenize_reads_a_run_directory_by_default_or_a_model_directory(run, tmp_path, capsys, monkeypatch):
+    assert main(["tokenize", "--model", str(run), "a dull film"]) == 0
+    by_model = capsys.readouterr().out
+    assert main(["tokenize", "--vocab", str(run / "vocab.txt"), "a dull film"]) == 0
+    assert capsys.readouterr().out == by_model and by_model.startswith("tokens: [CLS]")
+    monkeypatch.chdir(tmp_path)
+    assert main(["tokenize", "a dull film"]) == 2                                   # no runs/latest here
+    assert "--model runs/latest: not found" in capsys.readouterr().err
+    (tmp_path / "runs").mkdir()
+    (tmp_path / "runs" / "latest").symlink_to(run)
+    assert main(["tokenize", "a dull film"]) == 0
+    assert capsys.readouterr().out == by_model
 
 
 @pytest.mark.parametrize("argv, message", [

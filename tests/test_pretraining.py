@@ -148,7 +148,7 @@ def test_pretrain_cli_writes_a_checkpoint_that_fine_tunes(tmp_path, capsys):
                  "--layers", "1", "--heads", "2", "--vocab-size", "100", "--max-length", "24", "--batch-size", "16"])
     assert code == 0
     assert {"config.json", "model.safetensors", "vocab.txt", "tokenizer_config.json"} <= {p.name for p in out.iterdir()}
-    assert "--init-from" in capsys.readouterr().out
+    assert "train --pretrained" in capsys.readouterr().out
     history = json.loads((out / "pretrain_history.json").read_text())["history"]
     assert len(history["loss"]) == 8 and len(history["val_accuracy"]) == 1  # 120 texts, 6 held out, batch 16
     with warnings.catch_warnings():
@@ -166,7 +166,7 @@ def test_pretrain_cli_writes_a_checkpoint_that_fine_tunes(tmp_path, capsys):
 
 def test_pretrain_cli_errors(tmp_path, capsys):
     assert main(["pretrain", "--data", str(tmp_path / "missing.txt")]) == 2
-    assert "missing.txt not found" in capsys.readouterr().err
+    assert "missing.txt: file not found" in capsys.readouterr().err
 
 
 def test_read_texts_formats(tmp_path):

@@ -111,7 +111,7 @@ def test_cli_user_mistakes_are_one_line_errors(tmp_path, capsys):
     from minitransformer.cli import main
     assert main(["tokenize", "--vocab", str(tmp_path / "missing.txt"), "hi"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("error: vocab not found:") and err.count("\n") == 1
+    assert err.startswith("error: --vocab ") and "missing.txt: not found" in err and err.count("\n") == 1
     (tmp_path / "vocab.txt").write_text("[PAD]\n\n")
     assert main(["tokenize", "--vocab", str(tmp_path / "vocab.txt"), "hi"]) == 2
     err = capsys.readouterr().err
