@@ -135,3 +135,37 @@ def test_param_groups_with_a_schedule_and_a_reload_mid_run_match_torch(name, def
         ref.zero_grad()
     for p, q in zip(ours, theirs):
         np.testing.assert_allclose(p.numpy(), q.detach().numpy(), rtol=1e-12, atol=1e-14)
+
+
+def load_fixture_script():
+    """tests/fixtures/make_optim_nonfinite.py as a module (its torch_results() runs every non-finite case)."""
+    import importlib.util
+    import pathlib
+    path = pathlib.Path(__file__).parent / "fixtures" / "make_optim_nonfinite.py"
+    spec = importlib.util.spec_from_file_location("make_optim_nonfinite", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.filterwarnings("ignore")
+def test_nan_and_inf_go_where_live_torch_puts_them_and_the_fixture_is_current():
+    """Every non-finite case of the fixture rerun by the installed torch: ours equal to it (nan at the same places,
+    the same infinities, finite values to rounding), and the stored fixture equal to it too (regenerate if not)."""
+    import json
+    import test_optim_nonfinite as nonfinite
+    live = load_fixture_script().torch_results()
+    stored = json.loads((nonfinite.FIXTURES / "optim_nonfinite_torch.json").read_text(encoding="utf-8"))
+    assert len(live["optimizers"]) == len(stored["optimizers"]) and len(live["clip"]) == len(stored["clip"])
+    for case, kept in zip(live["optimizers"], stored["optimizers"]):
+        for t, (ours, theirs, old) in enumerate(zip(nonfinite.run_optimizer(case), case["steps"], kept["steps"])):
+            for key in theirs:
+                what = f"{case['optimizer']} {case['hyper']} {case['scenario']} {case['dtype']} step {t + 1} {key}"
+                nonfinite.assert_same_nonfinite(ours[key], theirs[key], case["dtype"], what)
+                nonfinite.assert_same_nonfinite(old[key], theirs[key], case["dtype"], "stale fixture: " + what)
+    for case, kept in zip(live["clip"], stored["clip"]):
+        nonfinite.test_clip_grad_norm_puts_nan_and_inf_where_torch_does(case)
+        for a, b in zip(kept["clipped"], case["clipped"]):
+            nonfinite.assert_same_nonfinite(a, b, case["dtype"], "stale fixture")
+    for case in live["schedules"]:
+        nonfinite.test_schedules_on_an_infinite_lr_follow_transformers(case)

@@ -10,7 +10,9 @@ def clip_grad_norm(params, max_norm, norm_type=2.0, error_if_nonfinite=False):
     """n = ‖(g₁, …, g_k)‖_p over all gradients;  g ← g · min(1, max_norm / (n + 1e-6));  returns n (before clipping).
 
     Parameters without a gradient are skipped. The gradients are scaled in place. `norm_type` may be any
-    p > 0 or math.inf (largest absolute value), as torch.nn.utils.clip_grad_norm_.
+    p > 0 or math.inf (largest absolute value), as torch.nn.utils.clip_grad_norm_. Non-finite gradients are
+    treated as torch treats them: a nan norm makes every gradient nan, an inf norm zeroes the finite entries
+    (and makes the infinite ones nan); `error_if_nonfinite=True` raises instead, before changing anything.
     """
     if isinstance(params, Tensor):
         params = [params]
@@ -39,7 +41,9 @@ def clip_grad_norm(params, max_norm, norm_type=2.0, error_if_nonfinite=False):
     if error_if_nonfinite and not math.isfinite(total):
         raise RuntimeError(f"clip_grad_norm: the total gradient norm is {total} (a gradient holds nan or inf)")
     coef = max_norm / (total + 1e-6)
-    if coef < 1.0:
+    # torch multiplies by min(coef, 1) with nan passing through the min: a nan norm (a nan gradient, or inf / inf)
+    # turns every gradient into nan, an inf norm turns the finite ones into 0 and the infinite ones into nan
+    if not coef >= 1.0:
         for g in grads:
             g *= coef  # a Python float: keeps float32 gradients float32
     return total

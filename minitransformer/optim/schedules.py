@@ -102,8 +102,9 @@ def get_cosine_schedule_with_warmup(optimizer, num_warmup_steps, num_training_st
                                     last_epoch=-1):
     """Linear warmup, then a cosine from the initial lr down to 0 (num_cycles=0.5: half a period)."""
     _check_steps(num_warmup_steps=num_warmup_steps, num_training_steps=num_training_steps)
-    if isinstance(num_cycles, bool) or not isinstance(num_cycles, numbers.Real) or not num_cycles >= 0:
-        raise ValueError(f"num_cycles must be a number >= 0, got {num_cycles!r}")
+    if (isinstance(num_cycles, bool) or not isinstance(num_cycles, numbers.Real) or not num_cycles >= 0
+            or not math.isfinite(num_cycles)):
+        raise ValueError(f"num_cycles must be a finite number >= 0, got {num_cycles!r}")
     return LambdaLR(optimizer, lambda step: cosine_warmup_decay(step, num_warmup_steps, num_training_steps,
                                                                 num_cycles), last_epoch)
 
