@@ -75,9 +75,23 @@ def _check_range(labels, classes, ignore_index, op):
                          f" or ignore_index={ignore_index})")
 
 
-def cross_entropy(logits, labels, ignore_index=-100, reduction="mean", label_smoothing=0.0):
+def _class_weight(weight, logits, classes, op):
+    """The (C,) class weights as an array of the logits' dtype on their device, or None."""
+    if weight is None:
+        return None
+    w = weight.data if isinstance(weight, Tensor) else weight
+    w = backend.asarray(w, device=logits.device)
+    if w.dtype.kind not in "fiu" or w.shape != (classes,):
+        raise ValueError(f"{op}: weight must be one number per class, shape ({classes},), got "
+                         f"{w.dtype} of shape {tuple(w.shape)}")
+    return w.astype(logits.dtype)
+
+
+def cross_entropy(logits, labels, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
     """-log softmax(logits)[label], averaged over rows whose label != ignore_index (loss 0 if all are ignored).
-    logits (N, C) with labels (N,), or (B, T, C) with (B, T); reduction "mean" | "sum" | "none"."""
+    logits (N, C) with labels (N,), or (B, T, C) with (B, T); reduction "mean" | "sum" | "none".
+    weight (C,): each row's loss is scaled by weight[label] and the mean divides by the sum of those weights over
+    the rows that count, as torch.nn.functional.cross_entropy (ops/loss.py has the formula with smoothing)."""
     if reduction not in REDUCTIONS:
         raise ValueError(f"cross_entropy: reduction must be one of {REDUCTIONS}, got {reduction!r}")
     if not 0 <= label_smoothing < 1:
@@ -87,12 +101,14 @@ def cross_entropy(logits, labels, ignore_index=-100, reduction="mean", label_smo
     flat, labels, classes = _labels(logits, labels, "cross_entropy")
     _check_range(labels, classes, ignore_index, "cross_entropy")
     loss = CrossEntropy.apply(flat, Tensor._wrap(labels), ignore_index=ignore_index, reduction=reduction,
-                              label_smoothing=label_smoothing)
+                              label_smoothing=label_smoothing,
+                              weight=_class_weight(weight, logits, classes, "cross_entropy"))
     return loss.reshape(lead) if reduction == "none" else loss
 
 
-def nll_loss(log_probs, labels, ignore_index=-100, reduction="mean"):
-    """-log_probs[label] averaged over non-ignored rows: cross_entropy when you already hold log-probabilities."""
+def nll_loss(log_probs, labels, weight=None, ignore_index=-100, reduction="mean"):
+    """-weight[label] log_probs[label] summed over non-ignored rows, divided by the sum of their weights for the mean
+    (their count without weights): cross_entropy when you already hold log-probabilities."""
     if reduction not in REDUCTIONS:
         raise ValueError(f"nll_loss: reduction must be one of {REDUCTIONS}, got {reduction!r}")
     log_probs = as_tensor(log_probs)
@@ -101,12 +117,20 @@ def nll_loss(log_probs, labels, ignore_index=-100, reduction="mean"):
     _check_range(labels, classes, ignore_index, "nll_loss")
     xp = backend.array_module(labels)
     keep = labels != ignore_index  # (N,)
-    picked = flat[xp.arange(labels.shape[0]), xp.where(keep, labels, 0)]  # (N,) log-probability of the label
-    rows = -(picked * Tensor._wrap(keep.astype(flat.dtype)))
+    target = xp.where(keep, labels, 0)
+    picked = flat[xp.arange(labels.shape[0]), target]  # (N,) log-probability of the label
+    counted = keep.astype(flat.dtype)  # (N,) each row's weight in the mean: 1, or weight[label]; 0 if ignored
+    w = _class_weight(weight, flat, classes, "nll_loss")
+    if w is not None:
+        counted = counted * w[target]
+    rows = -(picked * Tensor._wrap(counted))
     if reduction == "none":
         return rows.reshape(lead)
     total = rows.sum()
-    return total / max(int(keep.sum()), 1) if reduction == "mean" else total
+    if reduction == "sum":
+        return total
+    divisor = counted.sum()
+    return total / xp.where(divisor > 0, divisor, flat.dtype.type(1))  # all ignored: 0, not 0/0
 
 
 def layer_norm(x, normalized_shape, weight=None, bias=None, eps=1e-5):

@@ -88,6 +88,51 @@ def test_cross_entropy_label_smoothing(device):
     assert mt.gradcheck(lambda x: F.cross_entropy(x, labels, label_smoothing=eps), xt)
 
 
+def np_weighted_cross_entropy(x, labels, w, s, reduction="mean"):
+    """torch's formula written out: -[(1 - s) w[t] logp[t] + (s / C) sum_c w[c] logp[c]], mean over sum w[t]."""
+    logp = np.log(np_softmax(x))
+    keep = labels != -100
+    t = np.where(keep, labels, 0)
+    rows = -((1 - s) * w[t] * logp[np.arange(len(t)), t] + s / x.shape[1] * logp @ w) * keep
+    if reduction == "none":
+        return rows
+    return rows.sum() / (w[t] * keep).sum() if reduction == "mean" else rows.sum()
+
+
+@pytest.mark.t2_2
+@pytest.mark.parametrize("smoothing", [0.0, 0.2])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_cross_entropy_class_weights_value_and_gradient(device, smoothing, reduction):
+    x, labels, w = rand(6, 4), np.array([0, 3, -100, 1, 1, 2]), np.array([0.5, 2.0, 1.0, 3.0])
+    xt = mt.tensor(x, device=device, dtype="float64")
+    got = F.cross_entropy(xt, labels, weight=w, label_smoothing=smoothing, reduction=reduction).numpy()
+    np.testing.assert_allclose(got, np_weighted_cross_entropy(x, labels, w, smoothing, reduction), rtol=1e-12)
+    assert mt.gradcheck(lambda x: F.cross_entropy(x, labels, weight=w, label_smoothing=smoothing,
+                                                  reduction=reduction), xt)
+
+
+@pytest.mark.t2_2
+def test_cross_entropy_weighted_mean_is_not_the_plain_mean_of_weighted_rows(device):
+    # one heavy row and one light: the mean divides by 3 + 1 = 4 (sum of the rows' weights), not by 2 rows
+    x, labels, w = rand(2, 2), np.array([0, 1]), np.array([3.0, 1.0])
+    logp = np.log(np_softmax(x))
+    expected = (3 * -logp[0, 0] + 1 * -logp[1, 1]) / 4
+    assert F.cross_entropy(mt.tensor(x, device=device, dtype="float64"), labels, weight=w).item() == \
+        pytest.approx(expected, rel=1e-12)
+    uniform = F.cross_entropy(mt.tensor(x, dtype="float64"), labels, weight=np.ones(2)).item()
+    assert uniform == pytest.approx(F.cross_entropy(mt.tensor(x, dtype="float64"), labels).item(), rel=1e-12)
+    assert F.cross_entropy(mt.tensor(x), np.full(2, -100), weight=w).item() == 0.0  # all ignored: 0, not NaN
+
+
+def test_cross_entropy_weight_keeps_float32_and_names_a_wrong_shape():
+    x = mt.tensor(rand(4, 3).astype(np.float32), requires_grad=True)
+    loss = F.cross_entropy(x, [0, 1, 2, 0], weight=np.array([1.0, 2.0, 3.0]))   # float64 weights: no upcast
+    loss.backward()
+    assert loss.dtype == np.float32 and x.grad.dtype == np.float32
+    with pytest.raises(ValueError, match=r"weight must be one number per class, shape \(3,\)"):
+        F.cross_entropy(x, [0, 1, 2, 0], weight=[1.0, 2.0])
+
+
 def test_cross_entropy_errors():
     logits = np.zeros((2, 3), dtype=np.float32)
     with pytest.raises(IndexError, match="label 3 is out of range for 3 classes"):
@@ -115,3 +160,7 @@ def test_nll_loss_equals_cross_entropy_on_log_softmax(device):
         np.testing.assert_allclose(F.nll_loss(F.log_softmax(xt), labels, reduction=reduction).numpy(),
                                    F.cross_entropy(xt, labels, reduction=reduction).numpy(), rtol=1e-12)
     assert mt.gradcheck(lambda x: F.nll_loss(F.log_softmax(x), labels), xt)
+    w = np.array([0.5, 2.0, 3.0])
+    for reduction in ("mean", "sum", "none"):
+        np.testing.assert_allclose(F.nll_loss(F.log_softmax(xt), labels, weight=w, reduction=reduction).numpy(),
+                                   F.cross_entropy(xt, labels, weight=w, reduction=reduction).numpy(), rtol=1e-12)

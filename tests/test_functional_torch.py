@@ -50,6 +50,27 @@ def test_cross_entropy(smoothing):
             rand(2, 4, 5, scale=2))
 
 
+@pytest.mark.t2_2
+@pytest.mark.parametrize("smoothing", [0.0, 0.15])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_cross_entropy_class_weights(smoothing, reduction):
+    labels = np.array([[0, 4, -100, 2], [1, 1, 3, -100]])
+    w = np.array([0.2, 1.0, 2.5, 0.7, 4.0], dtype=np.float32)
+    compare(lambda x: F.cross_entropy(x, labels, weight=w, label_smoothing=smoothing, reduction=reduction),
+            lambda x: tF.cross_entropy(x.reshape(-1, 5), torch.tensor(labels).reshape(-1), weight=torch.tensor(w),
+                                       label_smoothing=smoothing, reduction=reduction).reshape(
+                                           (2, 4) if reduction == "none" else ()),
+            rand(2, 4, 5, scale=2))
+
+
+def test_nll_loss_class_weights():
+    labels = np.array([3, 0, -100, 2, 2])
+    w = np.array([0.5, 1.0, 2.0, 3.0], dtype=np.float32)
+    compare(lambda x: F.nll_loss(F.log_softmax(x), labels, weight=w),
+            lambda x: tF.nll_loss(torch.log_softmax(x, -1), torch.tensor(labels), weight=torch.tensor(w)),
+            rand(5, 4, scale=2))
+
+
 @pytest.mark.t2_3
 def test_layer_norm():
     compare(lambda x, w, b: F.layer_norm(x, 16, w, b, eps=1e-12),

@@ -81,9 +81,10 @@ def test_softmax_backward_called_directly(axis):
 @pytest.mark.t2_2
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 @pytest.mark.parametrize("smoothing", [0.0, 0.1])
-def test_cross_entropy_backward_called_directly(reduction, smoothing):
+@pytest.mark.parametrize("weight", [None, np.array([0.5, 3.0, 1.5])])
+def test_cross_entropy_backward_called_directly(reduction, smoothing, weight):
     local_check(CrossEntropy, rand(4, 3) * 2, np.array([2, 0, -100, 1]), reduction=reduction,
-                label_smoothing=smoothing)
+                label_smoothing=smoothing, weight=weight)
 
 
 @pytest.mark.t2_3
