@@ -1,7 +1,9 @@
-"""Classification metrics in NumPy: accuracy, the confusion matrix and macro-F1 (as scikit-learn defines them).
+"""Classification metrics in NumPy: accuracy, the confusion matrix, macro-F1 and the per-class report (as
+scikit-learn defines them).
 
     cm = confusion_matrix(y_true, y_pred, num_classes=2)   # cm[i, j] = how many of class i were predicted j
     accuracy(y_true, y_pred);  macro_f1(y_true, y_pred)
+    print(classification_report(y_true, y_pred, target_names=["neg", "pos"]))   # scikit-learn's text layout
 
 Macro-F1 is the unweighted mean over classes of F1_c = 2·TP_c / (2·TP_c + FP_c + FN_c), which equals
 2·P·R / (P + R) with P = TP / (TP + FP) and R = TP / (TP + FN), and is 0 when TP_c = 0. Like
@@ -70,11 +72,70 @@ def macro_f1(y_true, y_pred, labels=None):
     return float(f1_per_class(cm)[labels].mean())
 
 
-def classification_report(y_true, y_pred, num_classes=None):
-    """{"accuracy", "macro_f1", "confusion_matrix" (nested lists, JSON-ready)} for one set of predictions."""
-    cm = confusion_matrix(y_true, y_pred, num_classes)
-    return {"accuracy": accuracy(y_true, y_pred), "macro_f1": macro_f1(y_true, y_pred),
-            "confusion_matrix": cm.tolist()}
+def precision_recall_fscore_support(y_true, y_pred, labels=None):
+    """(precision, recall, f1, support), each a (K,) array over `labels` (default: the classes in y_true or y_pred).
+
+    precision_c = TP / (TP + FP), recall_c = TP / (TP + FN), F1_c = 2 TP / (2 TP + FP + FN), support_c = TP + FN
+    (examples of class c); 0 where a ratio is 0/0 (scikit-learn's zero_division=0, without its warning).
+    """
+    y_true, y_pred = _pair(y_true, y_pred)
+    labels = np.union1d(y_true, y_pred) if labels is None else np.asarray(labels, dtype=np.int64)
+    C = int(max(labels.max(initial=-1), y_true.max(initial=-1), y_pred.max(initial=-1))) + 1
+    cm = confusion_matrix(y_true, y_pred, num_classes=C).astype(np.float64)  # (C, C)
+    tp, predicted, support = np.diag(cm)[labels], cm.sum(axis=0)[labels], cm.sum(axis=1)[labels]  # (K,) each
+    precision = np.divide(tp, predicted, out=np.zeros_like(tp), where=predicted > 0)
+    recall = np.divide(tp, support, out=np.zeros_like(tp), where=support > 0)
+    return precision, recall, f1_per_class(cm)[labels], support.astype(np.int64)
+
+
+def classification_report(y_true, y_pred, labels=None, target_names=None, digits=2, output_dict=False):
+    """Per-class precision, recall, F1 and support, then accuracy, macro and weighted averages, as
+    sklearn.metrics.classification_report: its text layout, or with output_dict=True its dict
+    {name: {"precision", "recall", "f1-score", "support"}, "accuracy", "macro avg", "weighted avg"}.
+
+    labels: the class ids to report (default: those in y_true or y_pred); target_names: their names, one per
+    entry of `labels`, or one per class id (a list indexed by id, as a run's label_names).
+    """
+    y_true, y_pred = _pair(y_true, y_pred)
+    labels = np.union1d(y_true, y_pred) if labels is None else np.asarray(labels, dtype=np.int64)
+    if target_names is None:
+        names = [str(int(c)) for c in labels]
+    elif len(target_names) == len(labels):
+        names = [str(n) for n in target_names]
+    elif len(target_names) > labels.max(initial=-1):
+        names = [str(target_names[int(c)]) for c in labels]
+    else:
+        raise ValueError(f"classification_report: {len(target_names)} target_names for {len(labels)} labels "
+                         f"{labels.tolist()}; give one name per label, or one per class id")
+    precision, recall, f1, support = precision_recall_fscore_support(y_true, y_pred, labels)
+    keys = ("precision", "recall", "f1-score", "support")
+    report = {name: dict(zip(keys, (float(p), float(r), float(f), int(n))))
+              for name, p, r, f, n in zip(names, precision, recall, f1, support)}
+    total = int(support.sum())
+    report["accuracy"] = accuracy(y_true, y_pred)
+    mean = lambda v: float(v.mean()) if v.size else 0.0                     # noqa: E731
+    weighted = lambda v: float((v * support).sum() / total) if total else 0.0  # noqa: E731
+    report["macro avg"] = dict(zip(keys, (mean(precision), mean(recall), mean(f1), total)))
+    report["weighted avg"] = dict(zip(keys, (weighted(precision), weighted(recall), weighted(f1), total)))
+    return report if output_dict else format_classification_report(report, digits)
+
+
+def format_classification_report(report, digits=2):
+    """The text scikit-learn prints for a classification_report(..., output_dict=True) dict."""
+    averages = ("accuracy", "macro avg", "weighted avg")
+    names = [name for name in report if name not in averages]
+    width = max([len(n) for n in names] + [len("weighted avg"), digits])
+    row = "{:>{width}s} " + " {:>9.{digits}f}" * 3 + " {:>9}\n"
+    text = ("{:>{width}s} " + " {:>9}" * 4).format("", "precision", "recall", "f1-score", "support", width=width)
+    text += "\n\n"
+    for name in names:
+        text += row.format(name, *report[name].values(), width=width, digits=digits)
+    total = report["macro avg"]["support"]
+    text += "\n" + ("{:>{width}s} " + " {:>9}" * 2 + " {:>9.{digits}f} {:>9}\n").format(
+        "accuracy", "", "", report["accuracy"], total, width=width, digits=digits)
+    for name in ("macro avg", "weighted avg"):
+        text += row.format(name, *report[name].values(), width=width, digits=digits)
+    return text
 
 
 def format_confusion_matrix(cm, label_names=None):
