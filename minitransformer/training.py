@@ -5,6 +5,8 @@ step → schedule → zero_grad; after each epoch, evaluate on the validation se
     history = fit(model, train_loader, val_loader, epochs=10, checkpoint_dir="runs/x")   # AdamW + warmup by default
     evaluate(model, test_loader)       # {"loss", "accuracy", "macro_f1", "confusion_matrix"}
     fit(model, train_loader, val_loader, epochs=10, resume_from="runs/x")     # continues exactly where it stopped
+    fit(..., select_by="macro_f1", patience=3)   # keep the best validation epoch, stop after 3 without a better one
+    fit(..., loss_fn=lambda logits, y: F.cross_entropy(logits, y, weight=w))  # class weights in training
 
 Any model works whose call `model(input_ids, attention_mask=..., labels=...)` returns an object with `.loss`
 (a scalar Tensor) and `.logits` (B, C); loaders yield dicts of NumPy arrays input_ids, attention_mask, labels.
@@ -18,9 +20,12 @@ import time
 import numpy as np
 
 from .autograd import no_grad
-from .checkpointing import CHECKPOINT_NAME, restore_checkpoint, save_checkpoint
+from .checkpointing import CHECKPOINT_NAME, Checkpoints, restore_checkpoint
+from .interrupts import TrainingInterrupted, stop_signals
 from .metrics import accuracy, confusion_matrix, macro_f1
 from .optim import AdamW, bert_param_groups, clip_grad_norm, get_linear_schedule_with_warmup
+from .progress import EpochTotals, new_history, progress_bar, record_epoch, selection_line
+from .selection import BestEpoch
 
 
 class NonFiniteLossError(FloatingPointError):
@@ -102,11 +107,13 @@ def evaluate(model, loader):
             "confusion_matrix": confusion_matrix(y_true, y_pred, num_classes), "predictions": y_pred}
 
 
-def new_history():
-    """Per-epoch lists (epoch, train_*, val_*), per-step lists (step, loss, lr), and the wall time so far."""
-    keys = ["epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "val_macro_f1",
-            "step", "loss", "lr"]
-    return {**{k: [] for k in keys}, "wall_time": 0.0}
+class NonFiniteLossError(FloatingPointError):
+    """The loss became nan or inf; `.step` is the update that would have used it, `.checkpoint` the last good one."""
+
+    def __init__(self, message, step, checkpoint=None):
+        super().__init__(message)
+        self.step = step
+        self.checkpoint = checkpoint
 
 
 def default_optimizer(model, num_training_steps, lr=1e-3, weight_decay=0.01, warmup_ratio=0.1):
@@ -116,25 +123,41 @@ def default_optimizer(model, num_training_steps, lr=1e-3, weight_decay=0.01, war
     return optimizer, get_linear_schedule_with_warmup(optimizer, warmup, num_training_steps)
 
 
-def _checkpoint_path(location):
+def checkpoint_path(location):
     """A checkpoint file from a directory (its checkpoint.npz) or a file path."""
     location = os.fspath(location)
     return os.path.join(location, CHECKPOINT_NAME) if os.path.isdir(location) else location
 
 
-def _progress_bar(progress, total, initial, desc):
-    from tqdm import tqdm  # imported here: evaluate() and the tests without bars do not need it
-    return tqdm(total=total, initial=initial, desc=desc, disable=not progress, dynamic_ncols=True, leave=True)
+class LossFrom:
+    """Calls the model without labels and scores its logits with loss_fn(logits, labels) instead of its own loss
+    (class weights, label smoothing, ...); train_step sees an ordinary model."""
+
+    def __init__(self, model, loss_fn):
+        self.model, self.loss_fn = model, loss_fn
+
+    def __call__(self, input_ids, attention_mask=None, labels=None):
+        out = self.model(input_ids, attention_mask=attention_mask)
+        out.loss = self.loss_fn(out.logits, labels)
+        return out
 
 
 def fit(model, train_loader, val_loader=None, optimizer=None, scheduler=None, epochs=1, clip_norm=1.0,
-        device=None, checkpoint_dir=None, checkpoint_every=None, log_every=50, progress=True, resume_from=None,
-        log=print, lr=1e-3, weight_decay=0.01, warmup_ratio=0.1, evaluate_fn=evaluate):
-    """Train for `epochs` epochs in total and return the history (see new_history()).
+        device=None, checkpoint_dir=None, checkpoint_every=None, checkpoint_seconds=None, keep_checkpoints="last",
+        log_every=50, progress=True, resume_from=None, log=print, lr=1e-3, weight_decay=0.01, warmup_ratio=0.1,
+        evaluate_fn=evaluate, loss_fn=None, select_by=None, patience=None, handle_signals=True):
+    """Train for `epochs` epochs in total and return the history (see progress.new_history()).
 
     optimizer=None builds AdamW(lr, weight_decay) with BERT groups and a linear warmup/decay schedule over all
     `epochs` (`scheduler` is then ignored); a given optimizer is used with the given scheduler (or none).
-    checkpoint_dir: write checkpoint.npz there after every epoch (and every `checkpoint_every` steps).
+    loss_fn(logits, labels) -> scalar Tensor replaces the model's loss in training (validation keeps the model's).
+    select_by "macro_f1" | "accuracy" | "loss": after training the model holds the weights of the epoch with the
+    best validation score (None: the last epoch's); patience=N stops after N epochs without a better one; the
+    history's "selection" says which epoch was kept and why (selection.BestEpoch).
+    checkpoint_dir: write checkpoint.npz there at the end of every epoch, every `checkpoint_every` steps and every
+    `checkpoint_seconds` of training; keep_checkpoints="every" also keeps each in checkpoints/step-N.npz.
+    handle_signals: SIGINT (Ctrl-C) or SIGTERM finishes the update in progress, writes the checkpoint and raises
+    interrupts.TrainingInterrupted (a KeyboardInterrupt) naming it.
     resume_from: a checkpoint file or directory; the model, optimizer and scheduler must be built as for the
     original run, and training continues from the saved step exactly as if it had never stopped.
     `epochs` counts from the start of the run, so a resumed run with the same `epochs` finishes the same run.
@@ -148,75 +171,105 @@ def fit(model, train_loader, val_loader=None, optimizer=None, scheduler=None, ep
         model.to(device)
     if optimizer is None:
         optimizer, scheduler = default_optimizer(model, epochs * len(train_loader), lr, weight_decay, warmup_ratio)
+    if select_by is not None and val_loader is None:
+        raise ValueError(f"fit: select_by={select_by!r} needs a val_loader to score the epochs")
     params = list(model.parameters())               # a list: a generator would be spent after one use
+    forward = model if loss_fn is None else LossFrom(model, loss_fn)
     log = log or (lambda text: None)
-    history, step, epoch, totals = new_history(), 0, 0, [0.0, 0, 0]   # totals: loss sum, correct, examples
+    history, step, epoch, totals = new_history(), 0, 0, EpochTotals()
+    best = BestEpoch(select_by, patience) if select_by is not None else None
+    checkpoints = None if checkpoint_dir is None else Checkpoints(checkpoint_dir, checkpoint_every,
+                                                                  checkpoint_seconds, keep_checkpoints)
     if resume_from is not None:
-        meta = restore_checkpoint(_checkpoint_path(resume_from), model, optimizer, scheduler, train_loader)
-        step, epoch = meta["step"], meta["epoch"]
-        history, totals = meta["extra"].get("history", history), meta["extra"].get("epoch_totals", totals)
-        log(f"resumed from {_checkpoint_path(resume_from)} at step {step} (epoch {epoch + 1})")
-    checkpoint = None if checkpoint_dir is None else os.path.join(os.fspath(checkpoint_dir), CHECKPOINT_NAME)
-    resumed_here = resume_from is not None and checkpoint is not None and \
-        os.path.abspath(_checkpoint_path(resume_from)) == os.path.abspath(checkpoint)
-    last_good = {"step": step if resumed_here else None}    # the file a nan would leave in place
+        step, epoch, history, totals = _resume(resume_from, model, optimizer, scheduler, train_loader, best,
+                                               checkpoints, log)
 
     def save(epoch_in_progress):
-        if checkpoint is None:
-            return
-        save_checkpoint(checkpoint, model, optimizer, scheduler, train_loader, step=step, epoch=epoch_in_progress,
-                        extra={"history": history, "epoch_totals": totals})
-        last_good["step"] = step
+        if checkpoints is not None:
+            history["wall_time"] = time.perf_counter() - started
+            state, arrays = best.state_dict() if best is not None else (None, {})
+            checkpoints.save(model, optimizer, scheduler, train_loader, step, epoch_in_progress,
+                             {"history": history, "epoch_totals": totals.state(), "selection": state}, arrays)
 
     started = time.perf_counter() - history["wall_time"]
     model.train()
-    for epoch in range(epoch, epochs):
-        if hasattr(train_loader, "set_epoch"):
-            train_loader.set_epoch(epoch)            # a no-op when resuming into the middle of this epoch
-        done = getattr(train_loader, "state_dict", lambda: {"batch_index": 0})()["batch_index"]
-        bar = _progress_bar(progress, len(train_loader), done, f"epoch {epoch + 1}/{epochs}")
-        for batch in train_loader:
-            lr_now = optimizer.param_groups[0]["lr"]   # the lr this update uses (the scheduler moves it after)
-            loss, logits = train_step(model, batch, optimizer, scheduler, clip_norm, params)
-            if not math.isfinite(loss):
-                bar.close()
-                kept = (f"the last good checkpoint {checkpoint} (step {last_good['step']}) is kept"
-                        if last_good["step"] is not None else "no checkpoint was written before it")
-                raise NonFiniteLossError(f"training stopped: the loss is {loss} at step {step + 1} (epoch "
-                                         f"{epoch + 1}); the weights were not updated with it, and {kept}. "
-                                         "Try a lower learning rate or a smaller clip norm.", step + 1,
-                                         checkpoint if last_good["step"] is not None else None)
-            step += 1
-            correct, n = count_correct(logits, batch["labels"])    # n: sentences, or masked tokens for MLM
-            totals = [totals[0] + loss * n, totals[1] + correct, totals[2] + n]  # loss is a mean over those n
-            history["step"].append(step)
-            history["loss"].append(loss)
-            history["lr"].append(lr_now)
-            bar.update(1)
-            seen = max(totals[2], 1)                 # a masked-LM batch may, rarely, have no chosen token
-            bar.set_postfix(loss=f"{totals[0] / seen:.4f}", acc=f"{totals[1] / seen:.3f}", refresh=False)
-            if not progress and log_every and step % log_every == 0:
-                log(f"  step {step}: loss {loss:.4f}, running accuracy {totals[1] / seen:.3f}, lr {lr_now:.2e}")
-            if checkpoint_every and step % checkpoint_every == 0:
-                history["wall_time"] = time.perf_counter() - started
-                save(epoch)
-        bar.close()
-        history["epoch"].append(epoch + 1)
-        history["train_loss"].append(totals[0] / max(totals[2], 1))
-        history["train_accuracy"].append(totals[1] / max(totals[2], 1))
-        summary = f"epoch {epoch + 1}/{epochs}: train loss {history['train_loss'][-1]:.4f}, " \
-                  f"accuracy {history['train_accuracy'][-1]:.3f}"
-        if val_loader is not None:
-            result = evaluate_fn(model, val_loader)
-            for key in ("loss", "accuracy", "macro_f1"):
-                if key in result:
-                    history[f"val_{key}"].append(result[key])
-            summary += f" | validation loss {result['loss']:.4f}, accuracy {result['accuracy']:.3f}"
-            if "macro_f1" in result:
-                summary += f", macro-F1 {result['macro_f1']:.3f}"
-        totals = [0.0, 0, 0]
-        history["wall_time"] = time.perf_counter() - started
-        save(epoch + 1)                              # epoch + 1: the next one is the epoch in progress
-        log(summary)
+    with stop_signals(handle_signals) as stop:
+        for epoch in range(epoch, epochs):
+            if best is not None and best.should_stop:
+                break                                # a resumed run that had already stopped early
+            if hasattr(train_loader, "set_epoch"):
+                train_loader.set_epoch(epoch)        # a no-op when resuming into the middle of this epoch
+            done = getattr(train_loader, "state_dict", lambda: {"batch_index": 0})()["batch_index"]
+            bar = progress_bar(progress, len(train_loader), done, f"epoch {epoch + 1}/{epochs}")
+            for batch in train_loader:
+                lr_now = optimizer.param_groups[0]["lr"]   # the lr this update uses (the scheduler moves it after)
+                loss, logits = train_step(forward, batch, optimizer, scheduler, clip_norm, params)
+                if not math.isfinite(loss):
+                    bar.close()
+                    raise _non_finite(loss, step, epoch, checkpoints)
+                step += 1
+                totals.add(loss, *count_correct(logits, batch["labels"]))  # n: sentences, or masked tokens (MLM)
+                _record_step(history, step, loss, lr_now, totals, bar, log if not progress else None, log_every)
+                if stop or (checkpoints is not None and checkpoints.due(step)):
+                    save(epoch)
+                if stop:
+                    bar.close()
+                    raise _interrupted(stop, step, epoch, checkpoints)
+            bar.close()
+            result = evaluate_fn(model, val_loader) if val_loader is not None else None
+            improved = best is not None and best.update(epoch + 1, result, model)
+            log(record_epoch(history, epoch, epochs, totals, result, improved))
+            totals = EpochTotals()
+            save(epoch + 1)                          # epoch + 1: the next one is the epoch in progress
+            if stop:
+                raise _interrupted(stop, step, epoch + 1, checkpoints)
+    history["wall_time"] = time.perf_counter() - started
+    if best is not None:
+        best.restore(model)
+        history["selection"] = best.summary()
+        log(selection_line(best))
     model.eval()
     return history
+
+
+def _record_step(history, step, loss, lr_now, totals, bar, log, log_every):
+    """The per-step history, the bar's postfix, and a log line every `log_every` steps when there is no bar."""
+    history["step"].append(step)
+    history["loss"].append(loss)
+    history["lr"].append(lr_now)
+    mean_loss, running_accuracy = totals.means()
+    bar.update(1)
+    bar.set_postfix(loss=f"{mean_loss:.4f}", acc=f"{running_accuracy:.3f}", refresh=False)
+    if log is not None and log_every and step % log_every == 0:
+        log(f"  step {step}: loss {loss:.4f}, running accuracy {running_accuracy:.3f}, lr {lr_now:.2e}")
+
+
+def _resume(location, model, optimizer, scheduler, train_loader, best, checkpoints, log):
+    """Load a checkpoint into everything; returns (step, epoch, history, epoch totals)."""
+    path = checkpoint_path(location)
+    meta = restore_checkpoint(path, model, optimizer, scheduler, train_loader)
+    extra = meta["extra"]
+    if best is not None and extra.get("selection"):
+        best.load_state_dict(extra["selection"], meta["extra_arrays"])
+    if checkpoints is not None and os.path.abspath(path) == os.path.abspath(checkpoints.path):
+        checkpoints.last_good_step = meta["step"]      # the file a nan would leave in place
+    log(f"resumed from {path} at step {meta['step']} (epoch {meta['epoch'] + 1})")
+    return meta["step"], meta["epoch"], extra.get("history", new_history()), EpochTotals(extra.get("epoch_totals"))
+
+
+def _non_finite(loss, step, epoch, checkpoints):
+    good = checkpoints is not None and checkpoints.last_good_step is not None
+    kept = (f"the last good checkpoint {checkpoints.path} (step {checkpoints.last_good_step}) is kept" if good
+            else "no checkpoint was written before it")
+    return NonFiniteLossError(f"training stopped: the loss is {loss} at step {step + 1} (epoch {epoch + 1}); the "
+                              f"weights were not updated with it, and {kept}. Try a lower learning rate or a smaller "
+                              "clip norm.", step + 1, checkpoints.path if good else None)
+
+
+def _interrupted(stop, step, epoch, checkpoints):
+    where = f"after step {step} (epoch {epoch + 1})"
+    if checkpoints is None:
+        return TrainingInterrupted(f"stopped {where}; no checkpoint was written (no checkpoint directory)", step,
+                                   None, stop.signal_number)
+    return TrainingInterrupted(f"stopped {where}; the run is saved in {checkpoints.path}", step, checkpoints.path,
+                               stop.signal_number)
