@@ -1,4 +1,5 @@
-"""Figures for training runs and lessons: loss and accuracy curves, confusion matrix, attention maps, LR schedule.
+"""Figures for training runs and lessons: loss and accuracy curves, confusion matrix, attention maps, LR schedule,
+reliability diagram. Labels in any script are drawn with an installed font that has them (fonts.py).
 
 Every function returns a matplotlib Figure and, given `path`, also saves it there (directories are created).
 Figures are built on matplotlib's Agg canvas directly (matplotlib.figure.Figure, not pyplot), so nothing needs a
@@ -24,11 +25,15 @@ def _figure(width=6.0, height=4.0, ncols=1, nrows=1):
 
 
 def save_figure(fig, path, dpi=120):
-    """Write `fig` to `path` (format from the extension), creating its directory; returns the path."""
+    """Write `fig` to `path` (format from the extension), creating its directory; returns the path. Texts in any
+    script get a font that has their characters (fonts.use_fonts_for)."""
+    from .fonts import quiet_glyph_warnings, use_fonts_for
     directory = os.path.dirname(os.fspath(path))
     if directory:
         os.makedirs(directory, exist_ok=True)
-    fig.savefig(path, dpi=dpi)
+    use_fonts_for(fig)                            # Chinese, Arabic, ... labels: a font that has them, or one hint
+    with quiet_glyph_warnings():
+        fig.savefig(path, dpi=dpi)
     return path
 
 
@@ -123,16 +128,22 @@ def plot_confusion_matrix(cm, label_names=None, path=None, title="Confusion matr
     return _done(fig, path)
 
 
-def plot_attention(attention, tokens, head="mean", path=None, title=None):
+def plot_attention(attention, tokens, head="mean", path=None, title=None, max_tokens=64):
     """Attention weights of one sentence: row = query token, column = key token it attends to.
 
     attention: (T, T) or (H, T, T). head="mean" averages the heads, an int picks one, "all" draws each head.
+    A sentence longer than `max_tokens` is drawn as its first max_tokens x max_tokens window (a figure with a
+    label per token stops being readable, and grows with T²), and the title says so.
     """
     weights = np.asarray(attention, dtype=np.float64)
     weights = weights[None] if weights.ndim == 2 else weights                      # (H, T, T)
     if weights.ndim != 3 or weights.shape[1] != weights.shape[2] or weights.shape[1] != len(tokens):
         raise ValueError(f"plot_attention: expected weights (T, T) or (H, T, T) with T = {len(tokens)} tokens, "
                          f"got shape {np.shape(attention)}")
+    if max_tokens and len(tokens) > max_tokens:
+        note = f"first {max_tokens} of {len(tokens)} tokens (each row's weights on later keys are not shown)"
+        title = f"{title}\n{note}" if title else note
+        weights, tokens = weights[:, :max_tokens, :max_tokens], list(tokens)[:max_tokens]   # (H, k, k)
     if head == "all":
         panels = [(weights[h], f"head {h}") for h in range(len(weights))]
     elif head == "mean":
@@ -141,19 +152,47 @@ def plot_attention(attention, tokens, head="mean", path=None, title=None):
         panels = [(weights[head], f"head {head % len(weights)}")]
     else:
         raise ValueError(f"plot_attention: head must be 'mean', 'all' or 0..{len(weights) - 1}, got {head!r}")
-    side = 1.5 + 0.32 * len(tokens)
-    fig, axes = _figure(side * len(panels) + 1.0, side, ncols=len(panels))
+    side = 1.5 + min(0.32 * len(tokens), 10.0)                 # beyond ~30 tokens the labels shrink instead
+    fontsize = None if len(tokens) <= 32 else 7
+    fig, axes = _figure(side * len(panels) + 1.0, side + (0.4 if title else 0), ncols=len(panels))
     vmax = max(max(float(w.max()) for w, _ in panels), 1e-9)   # one colour scale, so the panels compare
     for ax, (w, label) in zip(axes[0], panels):
         image = ax.imshow(w, cmap="viridis", vmin=0, vmax=vmax)
-        ax.set_xticks(range(len(tokens)), tokens, rotation=90)
-        ax.set_yticks(range(len(tokens)), tokens)
+        ax.set_xticks(range(len(tokens)), tokens, rotation=90, fontsize=fontsize)
+        ax.set_yticks(range(len(tokens)), tokens, fontsize=fontsize)
         ax.set_xlabel("attends to (key)")
         ax.set_ylabel("token (query)")
         ax.set_title(label)
     fig.colorbar(image, ax=list(axes[0]), label="attention weight")
     if title:
         fig.suptitle(title)
+    return _done(fig, path)
+
+
+def plot_reliability(bins, path=None, title="Reliability diagram"):
+    """Accuracy against confidence per bin (calibration.reliability_bins): bars on the diagonal mean the
+    probabilities can be taken at their word; below it the model is overconfident. Counts below, on a log scale."""
+    edges, count = np.asarray(bins["edges"]), np.asarray(bins["count"])
+    centers, width = (edges[:-1] + edges[1:]) / 2, np.diff(edges)
+    used = count > 0
+    fig, axes = _figure(5.0, 6.0, nrows=2)
+    ax, below = axes[0, 0], axes[1, 0]
+    ax.bar(centers[used], bins["accuracy"][used], width=width[used], edgecolor="black", color="tab:blue",
+           label="accuracy in the bin")
+    gap = bins["confidence"][used] - bins["accuracy"][used]
+    ax.bar(centers[used], gap, bottom=bins["accuracy"][used], width=width[used], color="tab:red", alpha=0.3,
+           edgecolor="tab:red", hatch="//", label="gap to the mean confidence")
+    ax.plot([0, 1], [0, 1], "k--", linewidth=1, label="perfect calibration")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("accuracy")
+    ax.set_title(title)
+    ax.legend(loc="upper left")
+    below.bar(centers, count, width=width, color="tab:gray", edgecolor="black")
+    below.set_yscale("log") if count.max(initial=0) > 0 else None
+    below.set_xlim(0, 1)
+    below.set_xlabel("confidence (top predicted probability)")
+    below.set_ylabel("predictions")
     return _done(fig, path)
 
 

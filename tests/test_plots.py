@@ -64,6 +64,28 @@ def test_attention_map_per_head_averaged_or_all(tmp_path):
     assert is_png(tmp_path / "att.png")
 
 
+def test_a_long_sentence_is_drawn_as_its_first_tokens_and_says_so(tmp_path):
+    T = 300
+    weights = np.random.default_rng(0).random((2, T, T))
+    fig = plots.plot_attention(weights, [f"w{i}" for i in range(T)], head="all", path=tmp_path / "long.png",
+                               title="last layer")
+    np.testing.assert_allclose(fig.axes[0].images[0].get_array(), weights[0, :64, :64])
+    assert fig._suptitle.get_text() == "last layer\nfirst 64 of 300 tokens (each row's weights on later keys are " \
+        "not shown)"
+    assert fig.get_size_inches()[0] < 30                                   # the figure no longer grows with T
+    assert is_png(tmp_path / "long.png")
+
+
+def test_reliability_diagram_shows_accuracy_and_gap_per_bin(tmp_path):
+    from minitransformer.calibration import reliability_bins
+    probs = np.array([[0.95, 0.05], [0.9, 0.1], [0.3, 0.7], [0.45, 0.55]])
+    bins = reliability_bins(probs, [0, 1, 1, 0])
+    fig = plots.plot_reliability(bins, tmp_path / "rel.png")
+    heights = [bar.get_height() for bar in fig.axes[0].containers[0]]
+    np.testing.assert_allclose(heights, bins["accuracy"][bins["count"] > 0])
+    assert is_png(tmp_path / "rel.png")
+
+
 def test_sentence_attention_reads_one_layer_of_a_model():
     import minitransformer as mt
     from minitransformer.models import TransformerClassifier
