@@ -2,10 +2,13 @@
 
     DIR/train_args.json        the run's settings (written before training, so --resume can rebuild everything)
     DIR/vocab.txt              the WordPiece vocabulary, + tokenizer_config.json (WordPieceTokenizer.save)
-    DIR/checkpoint.npz         the latest training checkpoint (weights, AdamW, schedule, RNG, data position)
-    DIR/model.npz              the final model: config + weights + label names (TransformerClassifier.load reads it)
-    DIR/metrics.json           test accuracy and macro-F1, confusion matrix, the history per epoch and step, times
-    DIR/figures/*.png          loss.png, accuracy.png, confusion_matrix.png, attention.png, lr_schedule.png
+    DIR/checkpoint.npz         the latest training checkpoint (weights, AdamW, schedule, RNG, data position, the
+                               best epoch's weights); DIR/checkpoints/step-N.npz with --save-checkpoint every
+    DIR/model.npz              the kept model: config + weights + label names (TransformerClassifier.load reads it)
+    DIR/calibration.json       the temperature fitted by --calibrate (predict and evaluate divide logits by it)
+    DIR/metrics.json           test accuracy, macro-F1, per-class report, ECE, confusion matrix, which epoch was kept
+                               and why, truncation per split, class weights, the history per epoch and step, times
+    DIR/figures/*.png          loss, accuracy, confusion_matrix, reliability, attention, lr_schedule
 """
 import dataclasses
 import json
@@ -15,10 +18,13 @@ import numpy as np
 
 SAVED_ARGS = ("train", "validation", "test", "text_column", "label_column", "vocab", "vocab_size", "d_model",
               "num_heads", "num_layers", "d_ff", "dropout", "pooling", "epochs", "batch_size", "lr",
-              "weight_decay", "warmup_ratio", "max_length", "seed", "device", "init_from")
+              "weight_decay", "warmup_ratio", "max_length", "seed", "device", "init_from", "class_weights",
+              "select_by", "patience", "save_steps", "save_checkpoint", "calibrate")
+CALIBRATION = "calibration.json"
 
 
-def _write_json(path, obj):
+def write_json(path, obj):
+    """`obj` as indented JSON at `path`, written atomically (its directory is created)."""
     from .io.checkpoint import atomic_write_text
     atomic_write_text(path, json.dumps(obj, indent=1) + "\n")
 
@@ -27,7 +33,7 @@ def start(directory, tokenizer, args):
     """Create the run directory with the settings and the vocabulary."""
     os.makedirs(directory, exist_ok=True)
     tokenizer.save(directory)
-    _write_json(os.path.join(directory, "train_args.json"), {k: getattr(args, k) for k in SAVED_ARGS})
+    write_json(os.path.join(directory, "train_args.json"), {k: getattr(args, k) for k in SAVED_ARGS})
 
 
 def read_train_args(directory):
@@ -76,31 +82,60 @@ def bert_classifier(directory, label_names):
         return classifier_from_pretrained(directory, label_names)
 
 
-def finish(directory, model, tokenizer, label_names, history, result, args, example, wall_time):
-    """Write the model (model.npz, or config.json + model.safetensors for a BERT), metrics.json and figures."""
+def finish(directory, model, tokenizer, label_names, history, result, args, example, wall_time, truncation=None,
+           class_weights=None, calibration=None):
+    """Write the model (model.npz, or config.json + model.safetensors for a BERT), calibration.json (or remove a
+    stale one), metrics.json and figures."""
     from . import plots
+    from .calibration import expected_calibration_error, reliability_bins, softmax
+    from .metrics import classification_report
     if hasattr(model, "save_pretrained"):
         model.save_pretrained(directory)            # a fine-tuned BERT stays in Hugging Face's format
     else:
         save_model(os.path.join(directory, "model.npz"), model, label_names)
+    calibration_path = os.path.join(directory, CALIBRATION)
+    if calibration is not None:
+        write_json(calibration_path, calibration)
+    elif os.path.exists(calibration_path):          # left by an earlier run in this directory: not this model's
+        os.remove(calibration_path)
+    temperature = calibration["temperature"] if calibration else 1.0
+    probs = softmax(result["logits"], temperature)
     epochs = {k: history[k] for k in ("epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy",
                                       "val_macro_f1")}
     metrics = {"test_accuracy": result["accuracy"], "test_macro_f1": result["macro_f1"], "test_loss": result["loss"],
+               "test_ece": expected_calibration_error(probs, result["labels"]),
+               "test_report": classification_report(result["labels"], result["predictions"],
+                                                    target_names=label_names, output_dict=True),
                "test_confusion_matrix": np.asarray(result["confusion_matrix"]).tolist(), "label_names": label_names,
+               "selection": history.get("selection"), "calibration": calibration, "truncation": truncation,
+               "class_weights": None if class_weights is None else [float(w) for w in class_weights],
                **epochs, "steps": {k: history[k] for k in ("step", "loss", "lr")},
                "train_wall_time_s": history["wall_time"], "wall_time_s": wall_time,
                "num_parameters": int(sum(p.size for p in model.parameters())),
-               "settings": {k: getattr(args, k) for k in SAVED_ARGS}, "attention_example": example}
-    _write_json(os.path.join(directory, "metrics.json"), metrics)
+               "settings": {k: getattr(args, k, None) for k in SAVED_ARGS}, "attention_example": example}
+    write_json(os.path.join(directory, "metrics.json"), metrics)
     figures = os.path.join(directory, "figures")
     plots.plot_loss_curves(history, os.path.join(figures, "loss.png"))
     plots.plot_accuracy_curves(history, os.path.join(figures, "accuracy.png"))
     plots.plot_confusion_matrix(result["confusion_matrix"], label_names, os.path.join(figures, "confusion_matrix.png"),
-                                title=f"Test set: accuracy {result['accuracy']:.3f}")
+                                title=f"Test set: accuracy {result['accuracy']:.3f}, macro-F1 {result['macro_f1']:.3f}")
+    plots.plot_reliability(reliability_bins(probs, result["labels"]), os.path.join(figures, "reliability.png"),
+                           title=f"Test set: ECE {metrics['test_ece']:.3f}"
+                                 + (f" (temperature {temperature:.2f})" if calibration else ""))
     plots.plot_lr_schedule(history, os.path.join(figures, "lr_schedule.png"))
     tokens, weights = plots.sentence_attention(model, tokenizer, example, layer=-1, max_length=args.max_length)
+    short = example if len(example) <= 80 else example[:77] + "..."
     plots.plot_attention(weights, tokens, head="all", path=os.path.join(figures, "attention.png"),
-                         title=f"last layer: {example}")
+                         title=f"last layer: {short}")
+
+
+def temperature(directory):
+    """The temperature --calibrate stored for the run in `directory` (1.0, no scaling, when there is none)."""
+    path = os.path.join(directory, CALIBRATION)
+    if not os.path.isfile(path):
+        return 1.0
+    with open(path, encoding="utf-8") as f:
+        return float(json.load(f)["temperature"])
 
 
 def load(directory, device="cpu"):
@@ -130,8 +165,8 @@ def load(directory, device="cpu"):
     return model, WordPieceTokenizer.from_pretrained(directory), label_names, max_length
 
 
-def predict_proba(model, tokenizer, texts, max_length, batch_size=256):
-    """(N, C) class probabilities, softmax of the logits, in batches."""
+def predict_proba(model, tokenizer, texts, max_length, batch_size=256, temperature=1.0):
+    """(N, C) class probabilities, softmax of the logits / temperature (run_dir.temperature), in batches."""
     from .autograd import no_grad
     model.eval()
     rows = []
@@ -140,7 +175,7 @@ def predict_proba(model, tokenizer, texts, max_length, batch_size=256):
             enc = tokenizer(texts[i:i + batch_size], padding=True, truncation=True, max_length=max_length,
                             return_tensors="np")
             logits = model(np.asarray(enc["input_ids"]), attention_mask=np.asarray(enc["attention_mask"])).logits
-            z = logits.numpy().astype(np.float64)
+            z = logits.numpy().astype(np.float64) / temperature
             z = np.exp(z - z.max(axis=1, keepdims=True))
             rows.append(z / z.sum(axis=1, keepdims=True))
     return np.concatenate(rows) if rows else np.zeros((0, 0))

@@ -80,31 +80,33 @@ def count_correct(logits, labels, ignore_index=-100):
 
 
 def evaluate(model, loader):
-    """{"loss", "accuracy", "macro_f1", "confusion_matrix" (C, C) ndarray, "predictions" (N,)} over one pass.
+    """{"loss", "accuracy", "macro_f1", "confusion_matrix" (C, C), "predictions" (N,), "logits" (N, C), "labels"
+    (N,)} over one pass, NumPy arrays on the host.
 
     Runs in eval mode (no dropout) without building a graph; the model's previous mode is restored.
     The loss is the mean per-example cross-entropy (each batch's mean weighted by its size).
     """
     was_training = model.training
     model.eval()
-    total_loss, labels, predictions, num_classes = 0.0, [], [], None
+    total_loss, labels, all_logits = 0.0, [], []
     try:
         with no_grad():
             for batch in loader:
                 out = model(batch["input_ids"], attention_mask=batch["attention_mask"], labels=batch["labels"])
                 logits = out.logits.numpy()                                 # (B, C)
-                num_classes = logits.shape[-1]
                 total_loss += out.loss.item() * len(logits)
-                predictions.append(logits.argmax(axis=-1))
+                all_logits.append(logits)
                 labels.append(np.asarray(batch["labels"]))
     finally:
         model.train(was_training)
     if not labels:
         raise ValueError("evaluate: the loader yielded no batches")
-    y_true, y_pred = np.concatenate(labels), np.concatenate(predictions)
+    logits, y_true = np.concatenate(all_logits), np.concatenate(labels)                # (N, C), (N,)
+    y_pred = logits.argmax(axis=-1)
     return {"loss": total_loss / len(y_true), "accuracy": accuracy(y_true, y_pred),
             "macro_f1": macro_f1(y_true, y_pred),
-            "confusion_matrix": confusion_matrix(y_true, y_pred, num_classes), "predictions": y_pred}
+            "confusion_matrix": confusion_matrix(y_true, y_pred, logits.shape[-1]), "predictions": y_pred,
+            "logits": logits, "labels": y_true}
 
 
 class NonFiniteLossError(FloatingPointError):

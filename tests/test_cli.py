@@ -47,7 +47,7 @@ def test_train_writes_model_vocab_metrics_checkpoint_and_figures(run):
     assert {"model.npz", "vocab.txt", "tokenizer_config.json", "metrics.json", "checkpoint.npz",
             "train_args.json"} <= names
     assert {p.name for p in (run / "figures").iterdir()} == {"loss.png", "accuracy.png", "confusion_matrix.png",
-                                                            "attention.png", "lr_schedule.png"}
+                                                            "attention.png", "lr_schedule.png", "reliability.png"}
     metrics = json.loads((run / "metrics.json").read_text())
     assert metrics["epoch"] == [1, 2] and len(metrics["train_loss"]) == len(metrics["val_accuracy"]) == 2
     assert len(metrics["steps"]["loss"]) == 2 * 7                        # 200 sentences in batches of 32
@@ -65,8 +65,12 @@ def test_evaluate_reproduces_the_test_metrics(run, files, capsys):
     metrics = json.loads((run / "metrics.json").read_text())
     assert f"accuracy  {metrics['test_accuracy']:.4f}" in out
     assert f"macro-F1  {metrics['test_macro_f1']:.4f}" in out
+    assert f"ECE       {metrics['test_ece']:.4f}" in out
     cm = metrics["test_confusion_matrix"]
-    assert out.splitlines()[-1].split() == ["positive", str(cm[1][0]), str(cm[1][1])]
+    assert ["positive", str(cm[1][0]), str(cm[1][1])] in [line.split() for line in out.splitlines()]
+    saved = json.loads((run / "evaluation" / "evaluation.json").read_text())
+    assert saved["report"] == metrics["test_report"] and saved["ece"] == pytest.approx(metrics["test_ece"])
+    assert (run / "evaluation" / "reliability.png").stat().st_size > 10_000
 
 
 def test_predict_prints_label_and_probabilities_for_arguments_and_stdin(run, capsys, monkeypatch):
@@ -189,7 +193,8 @@ def test_every_option_of_every_command_is_explained_with_its_default():
     help_text = _subparsers()["train"].format_help()
     for flag in ("--train", "--validation", "--test", "--text-column", "--label-column", "--vocab", "--vocab-size",
                  "--d-model", "--num-heads", "--num-layers", "--d-ff", "--epochs", "--batch-size", "--lr",
-                 "--max-length", "--seed", "--device", "--output-dir", "--resume"):
+                 "--max-length", "--seed", "--device", "--output-dir", "--resume", "--class-weights", "--select-by",
+                 "--patience", "--save-steps", "--save-checkpoint", "--calibrate"):
         assert flag in help_text
 
 

@@ -1,5 +1,5 @@
-"""`python -m minitransformer evaluate`: accuracy, macro-F1, loss and the confusion matrix of a trained model on a
-labelled file.
+"""`python -m minitransformer evaluate`: accuracy, macro-F1, loss, the per-class report, calibration (ECE and a
+reliability diagram) and the confusion matrix of a trained model on a labelled file.
 
     python -m minitransformer evaluate --model-dir runs/latest --data data/test.tsv
 """
@@ -9,8 +9,11 @@ from .options import check_device, existing, option, positive, shipped
 
 
 def add_evaluate(subparsers):
-    p = subparsers.add_parser("evaluate", help="accuracy, macro-F1 and confusion matrix of a trained model on a file",
-                              description="Evaluate the model saved by `train` in --model-dir on a labelled file.")
+    p = subparsers.add_parser("evaluate", help="accuracy, macro-F1, per-class scores, calibration and confusion "
+                                               "matrix of a trained model on a file",
+                              description="Evaluate the model saved by `train` in --model-dir on a labelled file; "
+                                          "writes evaluation.json, confusion_matrix.png and reliability.png to "
+                                          "--output-dir.")
     option(p, "--model-dir", default=os.path.join("runs", "latest"), metavar="DIR",
            help="directory written by train, or a fine-tuned Hugging Face BERT directory")
     p.add_argument("--data", default=None, metavar="PATH",
@@ -19,15 +22,20 @@ def add_evaluate(subparsers):
                    help="column holding the text (default: the one the model was trained with, else sentence)")
     p.add_argument("--label-column", default=None,
                    help="column holding the label (default: the one the model was trained with, else label)")
+    p.add_argument("--output-dir", default=None, metavar="DIR",
+                   help="where evaluation.json and the figures go (default: MODEL_DIR/evaluation)")
     option(p, "--batch-size", type=int, default=256, help="texts per forward pass")
     option(p, "--device", default="cpu", help="cpu, or cuda / cuda:N")
     p.set_defaults(func=run_evaluate)
 
 
 def run_evaluate(args):
-    from .. import run_dir
+    import numpy as np
+
+    from .. import plots, run_dir
+    from ..calibration import calibration_summary, reliability_bins, softmax
     from ..data import DataLoader, load_dataset
-    from ..metrics import format_confusion_matrix
+    from ..metrics import classification_report, format_confusion_matrix
     from ..training import evaluate
 
     path = existing(args.data or shipped("test"), "--data")
@@ -38,9 +46,28 @@ def run_evaluate(args):
     label_column = args.label_column or saved.get("label_column") or "label"
     dataset = load_dataset(path, text_column=text_column, label_column=label_column, label_names=label_names)
     result = evaluate(model, DataLoader(dataset, tokenizer, batch_size=args.batch_size, max_length=max_length))
+    T = run_dir.temperature(args.model_dir)
+    calibration = calibration_summary(result["logits"], result["labels"], T)
+    report = classification_report(result["labels"], result["predictions"], target_names=label_names)
     print(f"{path}: {len(dataset)} sentences")
     print(f"accuracy  {result['accuracy']:.4f}")
     print(f"macro-F1  {result['macro_f1']:.4f}")
     print(f"loss      {result['loss']:.4f}")
+    scaled = f" (probabilities scaled by the stored temperature {T:.3f})" if T != 1.0 else \
+        " (uncalibrated: train --calibrate fits a temperature)"
+    print(f"ECE       {calibration['ece']:.4f}{scaled}")
+    print(f"\n{report}")
     print(format_confusion_matrix(result["confusion_matrix"], label_names))
+    out = args.output_dir or os.path.join(args.model_dir, "evaluation")
+    run_dir.write_json(os.path.join(out, "evaluation.json"), {
+        "data": path, "accuracy": result["accuracy"], "macro_f1": result["macro_f1"], "loss": result["loss"],
+        "ece": calibration["ece"], "nll": calibration["nll"], "temperature": T,
+        "report": classification_report(result["labels"], result["predictions"], target_names=label_names,
+                                        output_dict=True),
+        "confusion_matrix": np.asarray(result["confusion_matrix"]).tolist(), "label_names": label_names})
+    plots.plot_confusion_matrix(result["confusion_matrix"], label_names, os.path.join(out, "confusion_matrix.png"),
+                                title=f"accuracy {result['accuracy']:.3f}, macro-F1 {result['macro_f1']:.3f}")
+    plots.plot_reliability(reliability_bins(softmax(result["logits"], T), result["labels"]),
+                           os.path.join(out, "reliability.png"), title=f"ECE {calibration['ece']:.3f}")
+    print(f"\nwrote {out}: evaluation.json, confusion_matrix.png, reliability.png")
     return 0

@@ -26,7 +26,9 @@ def run_predict(args):
 
     model, tokenizer, label_names, max_length = run_dir.load(args.model_dir, check_device(args.device))
     texts = texts_from(args.text, sys.stdin)
-    for text, probs in zip(texts, run_dir.predict_proba(model, tokenizer, texts, max_length)):
+    temperature = run_dir.temperature(args.model_dir)   # 1.0 unless train --calibrate stored one
+    for text, probs in zip(texts, run_dir.predict_proba(model, tokenizer, texts, max_length,
+                                                        temperature=temperature)):
         best = int(probs.argmax())
         every = " ".join(f"{name}={p:.4f}" for name, p in zip(label_names, probs))
         print(f"{label_names[best]}\t{probs[best]:.4f}\t{every}\t{text}")

@@ -10,6 +10,7 @@ the repository's `data/` next to the package. Heavy modules are imported inside 
 import os
 import time
 
+from . import workflow
 from .options import (UsageError, add_loop_options, add_model_options, add_vocab_options, check_device,
                       check_sizes, existing, option, shipped)
 
@@ -44,6 +45,7 @@ def add_train(subparsers):
     option(model, "--pooling", choices=("mean", "cls"), default=DEFAULTS["pooling"], unset_none=True,
            help="sentence vector: mean of the token vectors, or the [CLS] vector")
     add_loop_options(p, DEFAULTS, unset_none=True)
+    workflow.add_workflow_options(p)
     out = p.add_argument_group("output")
     out.add_argument("--output-dir", default=None, metavar="DIR",
                      help="where the run is written; replaced files are overwritten (default: runs/latest)")
@@ -81,7 +83,7 @@ def _resolve_train_args(args):
         args.device = device or saved.get("device") or "cpu"
         args.output_dir = args.resume
         args.resume = True
-        return args
+        return workflow.resolve_workflow_args(args)
     for split in ("train", "validation", "test"):
         if getattr(args, split):
             existing(getattr(args, split), f"--{split}")
@@ -108,7 +110,7 @@ def _resolve_train_args(args):
         raise UsageError(f"--vocab-size must be positive, got {args.vocab_size}")
     check_sizes(args)
     args.resume = False
-    return args
+    return workflow.resolve_workflow_args(args)
 
 
 def run_train(args):
@@ -119,6 +121,8 @@ def run_train(args):
     from ..data import DataLoader, load_dataset
     from ..models import TransformerClassifier
     from ..tokenizer import WordPieceTokenizer
+    from ..interrupts import TrainingInterrupted
+    from ..metrics import classification_report
     from ..training import evaluate, fit
 
     started = time.perf_counter()
@@ -150,24 +154,35 @@ def run_train(args):
     say(f"train: {len(train)} sentences, validation {len(validation)}, test {len(test)}; labels {train.label_names}; "
         f"vocabulary {tokenizer.vocab_size} WordPiece tokens")
     say(f"model: {description}, {sum(p.size for p in model.parameters()):,} parameters, on {device}")
+    weights = workflow.class_weights(args.class_weights, train.labels, train.label_names)
+    say(workflow.describe_labels(train.labels, train.label_names, weights))
+    truncation, longest = workflow.report_truncation(
+        tokenizer, {"train": train, "validation": validation, "test": test}, args.max_length, say)
+    eval_batch_size = workflow.check_memory(model, args.batch_size, longest, device)   # before anything is written
     if not args.resume:                              # everything a resume needs is on disk before training starts
         run_dir.start(args.output_dir, tokenizer, args)
     loader = dict(tokenizer=tokenizer, max_length=args.max_length)
     train_loader = DataLoader(train, batch_size=args.batch_size, shuffle=True, seed=args.seed, bucket_by_length=True,
                               **loader)
-    val_loader = DataLoader(validation, batch_size=256, **loader)
-    history = fit(model, train_loader, val_loader, epochs=args.epochs, lr=args.lr, weight_decay=args.weight_decay,
-                  warmup_ratio=args.warmup_ratio, device=device, checkpoint_dir=args.output_dir,
-                  resume_from=args.output_dir if args.resume else None, progress=not args.quiet,
-                  log=say, log_every=None)
-    result = evaluate(model, DataLoader(test, batch_size=256, **loader))
+    val_loader = DataLoader(validation, batch_size=eval_batch_size, **loader)
+    try:
+        history = fit(model, train_loader, val_loader, epochs=args.epochs, lr=args.lr,
+                      weight_decay=args.weight_decay, warmup_ratio=args.warmup_ratio, device=device,
+                      resume_from=args.output_dir if args.resume else None, progress=not args.quiet, log=say,
+                      log_every=None, **workflow.fit_options(args, weights))
+    except TrainingInterrupted as stop:
+        return workflow.interrupted(stop, args)
+    calibration = workflow.calibrate(evaluate(model, val_loader), say) if args.calibrate else None
+    result = evaluate(model, DataLoader(test, batch_size=eval_batch_size, **loader))
+    report = classification_report(result["labels"], result["predictions"], target_names=train.label_names)
     say(f"test: accuracy {result['accuracy']:.4f}, macro-F1 {result['macro_f1']:.4f} "
-        f"({len(test)} sentences, {history['wall_time']:.0f} s of training)")
+        f"({len(test)} sentences, {history['wall_time']:.0f} s of training)\n{report}")
     example = run_dir.pick_example(test.texts, np.asarray(result["predictions"]) == np.asarray(test.labels))
     run_dir.finish(args.output_dir, model, tokenizer, train.label_names, history, result, args, example,
-                   wall_time=time.perf_counter() - started)
+                   wall_time=time.perf_counter() - started, truncation=truncation, class_weights=weights,
+                   calibration=calibration)
     say(f"saved {args.output_dir}: the model, vocab.txt, metrics.json, figures/ — try: python -m minitransformer "
-        f"predict --model-dir {args.output_dir} \"{example}\"")
+        f"predict --model-dir {args.output_dir} \"{example[:60]}\"")
     return 0
 
 

@@ -3,7 +3,8 @@ tail silently.
 
     report = truncation_report(tokenizer, dataset.texts, max_length=64)
     print(format_truncation("train", report))
-    # train: 812 of 1,000 texts (81.2%) are longer than 64 tokens; truncation cuts 93.1% of all tokens (longest 2,701)
+    # train split: 812 of 1,000 texts (81.2%) are longer than --max-length 64 tokens; truncation cuts 93.1% of all
+    # tokens (longest text 2,701 tokens)
 """
 import numpy as np
 
@@ -23,8 +24,8 @@ def format_truncation(name, report):
     """One line: how many texts are cut and the share of tokens lost (or that none is)."""
     n, k = report["examples"], report["truncated"]
     if not k:
-        return f"{name}: no text is longer than --max-length {report['max_length']} tokens " \
+        return f"{name} split: no text is longer than --max-length {report['max_length']} tokens " \
                f"(longest {report['longest']:,})"
     share = report["tokens_cut"] / max(report["tokens"], 1)
-    return (f"{name}: {k:,} of {n:,} texts ({k / n:.1%}) are longer than --max-length {report['max_length']} tokens; "
+    return (f"{name} split: {k:,} of {n:,} texts ({k / n:.1%}) are longer than --max-length {report['max_length']} tokens; "
             f"truncation cuts {share:.1%} of all tokens (longest text {report['longest']:,} tokens)")
