@@ -150,8 +150,8 @@ def test_truncation_is_reported_and_a_step_that_cannot_fit_is_refused_before_any
                  "--output-dir", str(out)]) == 0
     printed = capsys.readouterr().out
     line = next(line for line in printed.splitlines() if line.startswith("train split: "))
-    assert re.search(r"train split: \d+ of 400 texts \(\d+\.\d%\) are longer than --max-length 8 tokens; truncation cuts "
-                     r"\d+\.\d% of all tokens", line), line
+    assert re.search(r"train split: \d+ of 400 texts \(\d+\.\d%\) are longer than --max-length 8 tokens; "
+                     r"truncation cuts \d+\.\d% of all tokens", line), line
     truncation = json.loads((out / "metrics.json").read_text())["truncation"]
     assert truncation["train"]["examples"] == 400 and truncation["train"]["truncated"] > 300
     monkeypatch.setattr(memory, "available_bytes", lambda device="cpu": 2**20)    # 1 MiB free

@@ -27,5 +27,6 @@ def format_truncation(name, report):
         return f"{name} split: no text is longer than --max-length {report['max_length']} tokens " \
                f"(longest {report['longest']:,})"
     share = report["tokens_cut"] / max(report["tokens"], 1)
-    return (f"{name} split: {k:,} of {n:,} texts ({k / n:.1%}) are longer than --max-length {report['max_length']} tokens; "
-            f"truncation cuts {share:.1%} of all tokens (longest text {report['longest']:,} tokens)")
+    return (f"{name} split: {k:,} of {n:,} texts ({k / n:.1%}) are longer than --max-length "
+            f"{report['max_length']} tokens; truncation cuts {share:.1%} of all tokens (longest text "
+            f"{report['longest']:,} tokens)")
