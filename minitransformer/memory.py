@@ -90,7 +90,7 @@ def gib(n):
     return f"{n / 2**30:.1f} GiB"
 
 
-def check_fits(model, batch_size, seq_len, device="cpu", train=True, available=None, what="--batch-size"):
+def check_fits(model, batch_size, seq_len, device="cpu", train=True, available=None):
     """Raise MemoryEstimateError, naming the largest batch size and length that would fit, when a step of
     (batch_size, seq_len) needs more than the available memory. Returns the estimate in bytes."""
     dims = encoder_dims(model)
@@ -102,8 +102,8 @@ def check_fits(model, batch_size, seq_len, device="cpu", train=True, available=N
     fits = lambda b, t: MARGIN * step_bytes(dims, b, t, train) + fixed <= available  # noqa: E731
     batch = largest(lambda b: fits(b, seq_len), batch_size)
     length = largest(lambda t: fits(batch_size, t), seq_len)
-    options = [f"{what} {batch} at --max-length {seq_len}"] if batch else []
-    options += [f"--max-length {length} at {what} {batch_size}"] if length >= 3 else []
+    options = [f"--batch-size {batch}"] if batch else []
+    options += [f"--max-length {length} (at --batch-size {batch_size})"] if length >= 3 else []
     hint = " or ".join(options) if options else "a smaller model (fewer layers or heads, a smaller --d-model)"
     kind = "a training step" if train else "an evaluation batch"
     raise MemoryEstimateError(

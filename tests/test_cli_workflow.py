@@ -159,3 +159,17 @@ def test_truncation_is_reported_and_a_step_that_cannot_fit_is_refused_before_any
     err = capsys.readouterr().err
     assert err.startswith("error: not enough memory: a training step of 16 texts x") and "What fits:" in err
     assert not (tmp_path / "big").exists()
+
+
+def test_label_line_hints_at_class_weights_only_when_imbalanced_and_bad_weights_are_named():
+    from minitransformer.cli.options import UsageError
+    from minitransformer.cli.workflow import class_weights, describe_labels
+    assert describe_labels([0] * 85 + [1] * 75, ["neg", "pos"], None) == "training labels: neg 85 (53%), pos 75 (47%)"
+    assert describe_labels([0] * 80 + [1] * 20, ["a", "b"], None).endswith(
+        "(imbalanced: --class-weights balanced weights the rare labels up)")
+    np.testing.assert_allclose(class_weights("1,2.5", [0, 1], ["a", "b"]), [1.0, 2.5])
+    assert class_weights("none", [0, 1], ["a", "b"]) is None
+    for spec, message in (("1,2,3", "expected 2 non-negative numbers"), ("x", "expected none, balanced or 2"),
+                          ("balanced", "no training example of \\['b'\\]")):
+        with pytest.raises(UsageError, match=message):
+            class_weights(spec, [0, 0], ["a", "b"])

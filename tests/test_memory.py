@@ -52,7 +52,8 @@ def test_a_step_that_does_not_fit_is_refused_naming_the_batch_and_length_that_wo
     message = str(caught.value)
     assert "a training step of 32 texts x 4000 tokens would need about" in message and "8.0 GiB is available" in message
     batch = int(message.split("What fits: --batch-size ")[1].split()[0])
-    length = int(message.split("--max-length ")[-1].split()[0])
+    length = int(message.split(" or --max-length ")[1].split()[0])
+    assert message.endswith(f"What fits: --batch-size {batch} or --max-length {length} (at --batch-size 32).")
     assert check_fits(model, batch, 4000, available=8 * 2**30) <= 8 * 2**30
     with pytest.raises(MemoryEstimateError):
         check_fits(model, batch + 1, 4000, available=8 * 2**30)

@@ -81,7 +81,7 @@ def describe_labels(labels, label_names, weights):
     parts = [f"{name} {n:,} ({n / max(counts.sum(), 1):.0%})" + ("" if weights is None else f" x {w:.3g}")
              for name, n, w in zip(label_names, counts, weights if weights is not None else counts)]
     line = "training labels: " + ", ".join(parts)
-    if weights is None and counts.min(initial=0) * 3 < counts.max(initial=0):
+    if weights is None and len(counts) and counts.min() * 3 < counts.max():
         line += " (imbalanced: --class-weights balanced weights the rare labels up)"
     return line
 
@@ -137,7 +137,8 @@ def check_memory(model, batch_size, seq_len, device, eval_batch_size=256):
     try:
         check_fits(model, batch_size, seq_len, device, train=True, available=available)
     except MemoryEstimateError as e:
-        raise UsageError(f"not enough memory: {e}") from None
+        raise UsageError(f"not enough memory: {e} (A batch is as long as its longest text, at most --max-length.)"
+                         ) from None
 
     def fits(b):
         try:
