@@ -119,10 +119,10 @@ def run_train(args):
     import minitransformer as mt
     from .. import run_dir
     from ..data import DataLoader, load_dataset
-    from ..models import TransformerClassifier
-    from ..tokenizer import WordPieceTokenizer
     from ..interrupts import TrainingInterrupted
     from ..metrics import classification_report
+    from ..models import TransformerClassifier
+    from ..tokenizer import WordPieceTokenizer
     from ..training import evaluate, fit
 
     started = time.perf_counter()
