@@ -104,7 +104,7 @@ def test_resume_refuses_options_it_would_ignore(run, tmp_path, capsys):
     assert main(["train", "--resume", str(copy), "--lr", "0.5", "--d-model", "32", "--epochs", "3"]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"error: --resume {copy} continues the run with its saved settings, so --d-model, --lr ")
-    assert err.count("\n") == 1 and "only --epochs, --device and --quiet" in err
+    assert err.count("\n") == 1 and "only --epochs, --device, --quiet and --calibrate" in err
 
 
 def test_own_training_file_needs_its_own_validation_and_test_files(files, capsys):

@@ -138,6 +138,10 @@ def test_calibrate_stores_a_temperature_that_predict_and_evaluate_use(files, tmp
     np.testing.assert_allclose([float(every[n]) for n in names], scaled, atol=1e-4)
     assert main(["evaluate", "--model-dir", str(out), "--data", str(files["test"])]) == 0
     assert f"scaled by the stored temperature {T:.3f}" in capsys.readouterr().out
+    # a finished run is calibrated by resuming it with --calibrate: same model, the temperature refitted
+    (out / "calibration.json").unlink()
+    assert main(["train", "--resume", str(out), "--quiet", "--calibrate"]) == 0
+    assert json.loads((out / "calibration.json").read_text())["temperature"] == pytest.approx(T, rel=1e-9)
     # a later run in the same directory without --calibrate must not leave the old temperature behind
     assert main(["train", *data_args(files), *TINY, "--epochs", "1", "--output-dir", str(out)]) == 0
     assert not (out / "calibration.json").exists() and run_dir.temperature(str(out)) == 1.0

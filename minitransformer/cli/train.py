@@ -51,8 +51,8 @@ def add_train(subparsers):
                      help="where the run is written; replaced files are overwritten (default: runs/latest)")
     out.add_argument("--resume", default=None, metavar="DIR",
                      help="continue the interrupted run in DIR from its checkpoint.npz, with its saved settings "
-                          "(only --epochs, --device and --quiet may be given with it; a larger --epochs extends a "
-                          "finished run) (default: none)")
+                          "(only --epochs, --device, --quiet and --calibrate may be given with it; a larger --epochs "
+                          "extends a finished run, --calibrate on a finished run calibrates it) (default: none)")
     out.add_argument("--quiet", action="store_true", help="no progress bars, only the epoch summaries")
     p.set_defaults(func=run_train)
 
@@ -71,15 +71,17 @@ def _resolve_train_args(args):
     if args.resume:
         # Silently dropping an option would train something other than what was asked for: refuse it instead.
         given = [_flag(k) for k in (*run_dir.SAVED_ARGS, "output_dir")
-                 if k not in ("epochs", "device") and getattr(args, k, None) is not None]
+                 if k not in ("epochs", "device", "calibrate") and getattr(args, k, None) is not None]
         if given:
             raise UsageError(f"--resume {args.resume} continues the run with its saved settings, so "
-                             f"{', '.join(given)} cannot be given with it (only --epochs, --device and --quiet)")
+                             f"{', '.join(given)} cannot be given with it (only --epochs, --device, --quiet and "
+                             "--calibrate)")
         saved = run_dir.read_train_args(args.resume)
-        epochs, device = args.epochs, args.device
+        epochs, device, calibrate = args.epochs, args.device, args.calibrate
         for key, value in saved.items():
             setattr(args, key, value)
         args.epochs = epochs or saved["epochs"]
+        args.calibrate = calibrate or saved.get("calibrate")
         args.device = device or saved.get("device") or "cpu"
         args.output_dir = args.resume
         args.resume = True
