@@ -54,6 +54,8 @@ def record_epoch(history, epoch, epochs, totals, result, best_now):
 def selection_line(best):
     """The line fit() logs when it loads the best epoch back."""
     summary = best.summary()
+    if summary["best_epoch"] is None:               # resumed from a run that kept no scores: its weights stay
+        return "no validation score was recorded for this run's epochs: keeping the weights it ended with"
     stop = f", stopped early at epoch {best.stopped_at} (patience {best.patience})" if best.should_stop else ""
     return (f"keeping epoch {summary['best_epoch']} of {summary['epochs_trained']}: best validation "
             f"{NAMES[best.select_by]} {summary['best_score']:.4f}{stop}")

@@ -60,12 +60,13 @@ class BestEpoch:
         """JSON-ready: which epoch was kept and why, for metrics.json."""
         name = NAMES[self.select_by]
         why = (f"best validation {name} ({self.score:.4f}) of {self.epochs_seen} epochs"
-               if self.epoch is not None else "no epoch was scored")
+               if self.epoch is not None else "no epoch was scored in this run")
         if self.stopped_at is not None:
             why += f"; stopped early after {self.patience} epochs without a better one (patience {self.patience})"
+        kept = f"kept epoch {self.epoch}" if self.epoch is not None else "kept the last weights"
         return {"select_by": self.select_by, "best_epoch": self.epoch, "best_score": self.score,
                 "epochs_trained": self.epochs_seen, "patience": self.patience,
-                "stopped_early": self.stopped_at is not None, "reason": f"kept epoch {self.epoch}: {why}"}
+                "stopped_early": self.stopped_at is not None, "reason": f"{kept}: {why}"}
 
     def state_dict(self):
         """(JSON-ready state, arrays) for a checkpoint."""
