@@ -153,3 +153,13 @@ def test_stop_signals_second_ctrl_c_stops_at_once_and_handlers_come_back():
     assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
     with stop_signals(enabled=False) as stop:
         assert not stop
+
+
+def test_resuming_a_finished_run_that_kept_no_scores_keeps_its_weights(dataset, tokenizer, tmp_path):
+    first, _ = run_fit(dataset, tokenizer, epochs=1, checkpoint_dir=tmp_path)          # no select_by
+    lines = []
+    again, history = run_fit(dataset, tokenizer, epochs=1, resume_from=tmp_path, select_by="macro_f1",
+                             log=lines.append)
+    assert_same_weights(weights(first), weights(again))
+    assert history["selection"]["reason"] == "kept the last weights: no epoch was scored in this run"
+    assert lines[-1].startswith("no validation score was recorded")
