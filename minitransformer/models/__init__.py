@@ -1,8 +1,10 @@
-"""mt.models: the TransformerClassifier here; BERT (bert.py) is imported on first use of its names."""
+"""mt.models: TransformerClassifier and TransformerTokenClassifier here; BERT (bert.py) is imported on first use
+of its names."""
 from .classifier import ClassifierOutput, TransformerClassifier, TransformerClassifierConfig
+from .token_classifier import TokenClassifierOutput, TransformerTokenClassifier, TransformerTokenClassifierConfig
 
 _LAZY = {"BertConfig": "bert_config", "BertModel": "bert", "BertForSequenceClassification": "bert",
-         "BertForMaskedLM": "bert"}
+         "BertForMaskedLM": "bert", "BertForTokenClassification": "bert"}
 
 
 def __getattr__(name):
@@ -13,4 +15,5 @@ def __getattr__(name):
     raise AttributeError(f"module 'minitransformer.models' has no attribute {name!r}")
 
 
-__all__ = ["TransformerClassifier", "TransformerClassifierConfig", "ClassifierOutput", *_LAZY]
+__all__ = ["TransformerClassifier", "TransformerClassifierConfig", "ClassifierOutput", "TransformerTokenClassifier",
+           "TransformerTokenClassifierConfig", "TokenClassifierOutput", *_LAZY]

@@ -1,4 +1,5 @@
-"""BERT models, Hugging Face-shaped: BertModel, BertForSequenceClassification, BertForMaskedLM.
+"""BERT models, Hugging Face-shaped: BertModel, BertForSequenceClassification, BertForTokenClassification,
+BertForMaskedLM.
 
     model = BertForSequenceClassification.from_pretrained("path/to/bert_dir", num_labels=2)
     out = model(input_ids, attention_mask=mask, token_type_ids=types, labels=y)   # out.loss, out.logits
@@ -158,6 +159,34 @@ class BertForSequenceClassification(BertPreTrainedModel):
             y = labels.astype(logits.dtype)
             return (logits.relu() - logits * y + ((-logits.abs()).exp() + 1.0).log()).mean()
         raise ValueError(f"BertForSequenceClassification: unknown problem_type {problem!r}")
+
+
+class BertForTokenClassification(BertPreTrainedModel):
+    """logits = classifier(Dropout(h)) for every token: (B, T, num_labels), no pooler (Hugging Face's layout);
+    loss = mean cross-entropy over the positions whose label != -100 (special tokens, padding and the later pieces
+    of a word carry -100), as transformers' CrossEntropyLoss(ignore_index=-100). config.id2label names the tags."""
+
+    def __init__(self, config):
+        super().__init__(config)
+        self.num_labels = config.num_labels
+        self.bert = BertModel(config, add_pooling_layer=False, init_weights=False)
+        p = config.classifier_dropout if config.classifier_dropout is not None else config.hidden_dropout_prob
+        self.dropout = nn.Dropout(p)
+        self.classifier = nn.Linear(config.hidden_size, config.num_labels)
+        self.init_weights()
+
+    def forward(self, input_ids, attention_mask=None, token_type_ids=None, labels=None, output_attentions=False,
+                output_hidden_states=False):
+        out = self.bert(input_ids, attention_mask, token_type_ids, output_attentions, output_hidden_states)
+        logits = self.classifier(self.dropout(out.last_hidden_state))  # (B, T, D) -> (B, T, num_labels)
+        loss = None
+        if labels is not None:
+            labels = _ids_tensor(labels, logits.device)
+            if labels.shape != logits.shape[:2]:
+                raise ValueError(f"BertForTokenClassification: labels must be (batch, seq_len) = "
+                                 f"{logits.shape[:2]}, one tag id (or -100) per token, got shape {labels.shape}")
+            loss = F.cross_entropy(logits, labels, ignore_index=-100)  # mean over the counted tokens only
+        return _body_outputs(out, loss=loss, logits=logits)
 
 
 class BertPredictionHeadTransform(nn.Module):

@@ -98,16 +98,16 @@ class TransformerClassifier(nn.Module):
         cfg, device = self.config, self.device
         ids = input_ids if isinstance(input_ids, Tensor) else Tensor(input_ids, device=device)
         if ids.dtype.kind not in "iu":
-            raise TypeError(f"TransformerClassifier: input_ids must be integer token ids, got dtype {ids.dtype}")
+            raise TypeError(f"{type(self).__name__}: input_ids must be integer token ids, got dtype {ids.dtype}")
         if ids.ndim != 2:
-            raise ValueError(f"TransformerClassifier: input_ids must be (batch, seq_len), got shape {ids.shape}")
+            raise ValueError(f"{type(self).__name__}: input_ids must be (batch, seq_len), got shape {ids.shape}")
         if ids.shape[1] > cfg.max_len:
-            raise ValueError(f"TransformerClassifier: sequence length {ids.shape[1]} exceeds max_len={cfg.max_len}; "
+            raise ValueError(f"{type(self).__name__}: sequence length {ids.shape[1]} exceeds max_len={cfg.max_len}; "
                              "truncate the input or build the model with a larger max_len")
         if ids.size:
             low, high = int(ids.data.min()), int(ids.data.max())
             if low < 0 or high >= cfg.vocab_size:
-                raise IndexError(f"TransformerClassifier: token id {low if low < 0 else high} is out of range for "
+                raise IndexError(f"{type(self).__name__}: token id {low if low < 0 else high} is out of range for "
                                  f"vocab_size={cfg.vocab_size} (ids must be in 0..{cfg.vocab_size - 1})")
         return ids if ids.device == device else ids.to(device)
 
@@ -118,7 +118,7 @@ class TransformerClassifier(nn.Module):
         mask = attention_mask.data if isinstance(attention_mask, Tensor) else attention_mask
         mask = backend.asarray(mask, device=ids.device)
         if tuple(mask.shape) != ids.shape:
-            raise ValueError(f"TransformerClassifier: attention_mask has shape {tuple(mask.shape)} but input_ids "
+            raise ValueError(f"{type(self).__name__}: attention_mask has shape {tuple(mask.shape)} but input_ids "
                              f"has shape {ids.shape}; they must match (1 = real token, 0 = padding)")
         return mask != 0
 

@@ -1,0 +1,85 @@
+"""Reference tier, token classification: our BertForTokenClassification against transformers' on the same weights,
+both ways (their directory into ours, ours into theirs), logits, loss and every gradient; the golden fixture is what
+its script writes today; entity metrics against seqeval live. Skips where torch/transformers/seqeval are absent:
+    /work/refvenv/bin/python -m pytest -m reference tests/test_token_classification_reference.py"""
+import importlib.util
+import warnings
+
+import numpy as np
+import pytest
+
+import minitransformer as mt
+from minitransformer.io import load_npz
+from minitransformer.models import BertConfig, BertForTokenClassification
+
+from conftest import FIXTURES
+
+pytestmark = pytest.mark.reference
+torch = pytest.importorskip("torch")
+transformers = pytest.importorskip("transformers")
+
+
+def fixture_script():
+    spec = importlib.util.spec_from_file_location("make_golden", FIXTURES / "make_token_classification_golden.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def hf_outputs(model, arrays, labels):
+    batch = {k: torch.from_numpy(arrays[k]) for k in ("input_ids", "attention_mask", "token_type_ids")}
+    return model(**batch, labels=torch.from_numpy(labels))
+
+
+def test_transformers_directory_into_ours_logits_loss_and_gradients(tmp_path):
+    script = fixture_script()
+    hf, arrays = script.build()
+    hf.save_pretrained(tmp_path)
+    ours = BertForTokenClassification.from_pretrained(tmp_path)
+    out = ours(arrays["input_ids"], arrays["attention_mask"], arrays["token_type_ids"], labels=arrays["labels"])
+    np.testing.assert_allclose(out.logits.numpy(), arrays["logits"], rtol=0, atol=1e-5)
+    assert out.loss.item() == pytest.approx(float(arrays["loss"]), abs=1e-5)
+    out.loss.backward()
+    hf.zero_grad()
+    hf_outputs(hf, arrays, arrays["labels"]).loss.backward()
+    theirs = {name: p.grad.numpy() for name, p in hf.named_parameters() if p.grad is not None}
+    for name, p in ours.named_parameters():
+        np.testing.assert_allclose(p.grad.numpy(), theirs[name], rtol=1e-4, atol=1e-6, err_msg=name)
+    assert set(theirs) <= {name for name, _ in ours.named_parameters()}
+
+
+def test_golden_fixture_is_current(tmp_path):
+    """The stored npz and directory are what the script writes with today's torch/transformers."""
+    script = fixture_script()
+    hf, arrays = script.build()
+    stored, _ = load_npz(FIXTURES / "token_classification_golden.npz")
+    assert set(stored) == set(arrays)
+    for key, value in arrays.items():
+        np.testing.assert_allclose(stored[key], value, rtol=0, atol=1e-6, err_msg=key)
+    stored_model = transformers.BertForTokenClassification.from_pretrained(FIXTURES / "bert_token_classification")
+    for (name, a), (_, b) in zip(stored_model.state_dict().items(), hf.state_dict().items()):
+        assert torch.equal(a, b), name
+
+
+def test_ours_saved_loads_in_transformers(tmp_path):
+    tags = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]
+    mt.manual_seed(3)
+    config = BertConfig.from_dict(dict(vocab_size=60, hidden_size=16, num_hidden_layers=2, num_attention_heads=2,
+                                       intermediate_size=24, max_position_embeddings=16, initializer_range=0.3,
+                                       id2label=dict(enumerate(tags))))
+    ours = BertForTokenClassification(config).eval()
+    ours.save_pretrained(tmp_path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a missing or unexpected key warns in transformers: none may appear
+        hf, info = transformers.BertForTokenClassification.from_pretrained(tmp_path, output_loading_info=True)
+    assert not any(info.values()), info
+    assert hf.config.id2label == dict(enumerate(tags)) and hf.config.label2id["B-LOC"] == 3
+    ids = np.array([[2, 7, 9, 11, 3, 0], [2, 5, 6, 3, 0, 0]])
+    arrays = dict(input_ids=ids, attention_mask=(ids != 0).astype(np.int64), token_type_ids=np.zeros_like(ids))
+    labels = np.array([[-100, 1, 2, 0, -100, -100], [-100, 3, 4, -100, -100, -100]])
+    with torch.no_grad():
+        theirs = hf_outputs(hf.eval(), arrays, labels)
+    with mt.no_grad():
+        mine = ours(ids, arrays["attention_mask"], labels=labels)
+    np.testing.assert_allclose(mine.logits.numpy(), theirs.logits.numpy(), rtol=0, atol=1e-5)
+    assert mine.loss.item() == pytest.approx(theirs.loss.item(), abs=1e-5)
