@@ -83,3 +83,54 @@ def test_ours_saved_loads_in_transformers(tmp_path):
         mine = ours(ids, arrays["attention_mask"], labels=labels)
     np.testing.assert_allclose(mine.logits.numpy(), theirs.logits.numpy(), rtol=0, atol=1e-5)
     assert mine.loss.item() == pytest.approx(theirs.loss.item(), abs=1e-5)
+
+
+# ------------------------------------------------------------------ entity metrics against seqeval, live
+
+def _seqeval():
+    pytest.importorskip("seqeval")
+    from seqeval import metrics
+    from seqeval.metrics.sequence_labeling import get_entities
+    return metrics, get_entities
+
+
+def _as_float(value):
+    return float(value)
+
+
+def test_entity_metrics_fixed_cases_match_seqeval():
+    from test_entity_metrics import CHUNKS, EXPECTED, Y_PRED, Y_TRUE
+    metrics, get_entities = _seqeval()
+    for tags, expected in CHUNKS:
+        assert [tuple(c) for c in get_entities(tags)] == expected, tags
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # seqeval warns about 0/0
+        theirs = metrics.classification_report(Y_TRUE, Y_PRED, output_dict=True)
+        assert metrics.accuracy_score(Y_TRUE, Y_PRED) == pytest.approx(9 / 13)
+    assert list(theirs) == list(EXPECTED)
+    for name, row in EXPECTED.items():
+        assert {k: _as_float(v) for k, v in theirs[name].items()} == pytest.approx(row), name
+
+
+def test_entity_metrics_random_sequences_match_seqeval():
+    """Random tag sequences over an alphabet with every odd case (I- after O, E/S, untyped, dashes in the type)."""
+    from minitransformer import entity_metrics as ours
+    metrics, get_entities = _seqeval()
+    alphabet = ["O", "O", "O", "B-PER", "I-PER", "B-LOC", "I-LOC", "I-ORG", "B-ORG", "E-PER", "S-LOC", "B", "I",
+                "B-A-B", "."]
+    rng = np.random.default_rng(0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for trial in range(300):
+            lengths = rng.integers(0, 9, size=rng.integers(1, 5))
+            y_true = [list(rng.choice(alphabet, n)) for n in lengths]
+            y_pred = [list(rng.choice(alphabet, n)) for n in lengths]
+            assert ours.get_entities(y_true) == [tuple(c) for c in get_entities(y_true)], y_true
+            for average in ("micro", "macro", "weighted"):
+                mine = ours.precision_recall_f1(y_true, y_pred, average)[:3]
+                theirs = (metrics.precision_score(y_true, y_pred, average=average),
+                          metrics.recall_score(y_true, y_pred, average=average),
+                          metrics.f1_score(y_true, y_pred, average=average))
+                np.testing.assert_allclose(mine, theirs, rtol=1e-12, err_msg=f"{average}: {y_true} {y_pred}")
+            if sum(lengths):  # seqeval divides by zero on no tokens; ours says 0.0
+                assert ours.accuracy_score(y_true, y_pred) == pytest.approx(metrics.accuracy_score(y_true, y_pred))
