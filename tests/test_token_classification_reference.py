@@ -134,3 +134,26 @@ def test_entity_metrics_random_sequences_match_seqeval():
                 np.testing.assert_allclose(mine, theirs, rtol=1e-12, err_msg=f"{average}: {y_true} {y_pred}")
             if sum(lengths):  # seqeval divides by zero on no tokens; ours says 0.0
                 assert ours.accuracy_score(y_true, y_pred) == pytest.approx(metrics.accuracy_score(y_true, y_pred))
+
+
+# ------------------------------------------------------------------ word ids against the fast tokenizer
+
+WORD_CASES = [
+    ["Jordan", "visited", "New", "York", "on", "3", "May", "2021", "."],
+    ["Unbelievably", ",", "U.S.", "Steel", "'s", "CEO", "resigned", "!"],
+    ["Müller", "and", "Ødegaard", "met", "in", "Zürich", "(", "Switzerland", ")"],
+    ["東京", "is", "big", ";", "x@y.com", "--", "state-of-the-art", "😀", "ok"],
+    ["hyper\u00adlink", "naïve", "café", "ﬁne", "Ångström"],  # case mapping (ΟΔΟΣ, İ) is issue 18
+]
+
+
+def test_word_ids_from_offsets_equal_fast_tokenizer_split_into_words(bert_dir):
+    from minitransformer.data.tag_loader import encode_words
+    from minitransformer.tokenizer import WordPieceTokenizer
+    fast = transformers.BertTokenizerFast(str(bert_dir / "vocab.txt"), do_lower_case=True)
+    ours = WordPieceTokenizer.from_pretrained(bert_dir)
+    rows = encode_words(ours, WORD_CASES, max_length=64)
+    for words, row in zip(WORD_CASES, rows):
+        theirs = fast(words, is_split_into_words=True)
+        assert row["input_ids"] == theirs["input_ids"], words
+        assert row["word_ids"] == theirs.word_ids(0), words
