@@ -157,3 +157,38 @@ def test_word_ids_from_offsets_equal_fast_tokenizer_split_into_words(bert_dir):
         theirs = fast(words, is_split_into_words=True)
         assert row["input_ids"] == theirs["input_ids"], words
         assert row["word_ids"] == theirs.word_ids(0), words
+
+
+# ------------------------------------------------------------------ entities from text against the pipeline
+
+PIPELINE_TEXTS = ["Jordan Smith flew from Amman to New York on 3 May 2021.",
+                  "Unbelievably, U.S. Steel's CEO met Ødegaard in Zürich (Switzerland)!",
+                  "hyperventilating penguins 😀 watched the state-of-the-art Wi-Fi installation in São Paulo.",
+                  "a"]
+
+
+@pytest.mark.parametrize("strategy", ["none", "simple", "first", "average", "max"])
+def test_tag_texts_equals_transformers_token_classification_pipeline(bert_dir, tmp_path, strategy):
+    import shutil
+    from minitransformer.token_classification import tag_texts
+    from minitransformer.tokenizer import WordPieceTokenizer
+    tags = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC", "B-DATE", "I-DATE"]
+    mt.manual_seed(7)
+    config = BertConfig.from_dict(dict(vocab_size=30522, hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
+                                       intermediate_size=48, initializer_range=0.5, id2label=dict(enumerate(tags))))
+    ours = BertForTokenClassification(config).eval()
+    ours.save_pretrained(tmp_path)
+    shutil.copy(bert_dir / "vocab.txt", tmp_path / "vocab.txt")
+    tokenizer = WordPieceTokenizer.from_pretrained(tmp_path)
+    fast = transformers.BertTokenizerFast(str(tmp_path / "vocab.txt"), do_lower_case=True)
+    pipe = transformers.pipeline("token-classification", model=str(tmp_path), tokenizer=fast,
+                                 aggregation_strategy=strategy, framework="pt")
+    mine = tag_texts(ours, tokenizer, PIPELINE_TEXTS, aggregation_strategy=strategy)
+    theirs = pipe(PIPELINE_TEXTS)
+    assert sum(len(x) for x in theirs) > 10  # the random model tags plenty
+    for text, a, b in zip(PIPELINE_TEXTS, mine, theirs):
+        assert len(a) == len(b), (text, a, b)
+        for x, y in zip(a, b):
+            assert set(x) == set(y)
+            assert {k: v for k, v in x.items() if k != "score"} == {k: v for k, v in y.items() if k != "score"}
+            assert x["score"] == pytest.approx(float(y["score"]), abs=1e-5)
