@@ -1,5 +1,10 @@
-"""Text classification data: datasets from TSV/CSV/JSONL files or lists, a DataLoader, the shipped corpus."""
+"""Text and token classification data: datasets from TSV/CSV/JSONL/CoNLL files or lists, DataLoaders, the shipped
+corpora."""
 from .datasets import TextDataset, infer_label_names, load_dataset  # noqa: F401
 from .loader import DataLoader, collate  # noqa: F401
+from .conll import load_tagged  # noqa: F401
+from .tag_loader import TaggedDataLoader  # noqa: F401
+from .tagging import TaggedDataset  # noqa: F401
 
-__all__ = ["TextDataset", "load_dataset", "infer_label_names", "DataLoader", "collate"]
+__all__ = ["TextDataset", "load_dataset", "infer_label_names", "DataLoader", "collate", "TaggedDataset", "load_tagged",
+           "TaggedDataLoader"]
