@@ -52,15 +52,16 @@ def predict_word_tags(model, loader):
 
 def evaluate_tagger(model, loader):
     """{"loss", "accuracy" (word-level token accuracy), "precision", "recall", "f1" (micro entity scores),
-    "macro_f1" (entity F1 averaged over types), "report" (per type, entity_metrics.classification_report),
-    "predictions" (tag names per word)}: usable as fit(..., evaluate_fn=evaluate_tagger)."""
+    "f1_macro" (entity F1 averaged over types; not called "macro_f1", which fit prints as a class macro-F1),
+    "report" (per type, entity_metrics.classification_report), "predictions" (tag names per word)}: usable as
+    fit(..., evaluate_fn=evaluate_tagger)."""
     ids, loss = predict_word_tags(model, loader)
     names = loader.dataset.label_names
     y_pred = [[names[t] for t in sentence] for sentence in ids]
     y_true = loader.dataset.tags
     precision, recall, f1, _ = entity_metrics.precision_recall_f1(y_true, y_pred)
     return {"loss": loss, "accuracy": entity_metrics.accuracy_score(y_true, y_pred), "precision": precision,
-            "recall": recall, "f1": f1, "macro_f1": entity_metrics.f1_score(y_true, y_pred, average="macro"),
+            "recall": recall, "f1": f1, "f1_macro": entity_metrics.f1_score(y_true, y_pred, average="macro"),
             "report": entity_metrics.classification_report(y_true, y_pred), "predictions": y_pred}
 
 
@@ -126,8 +127,9 @@ def _word_entity(pieces, strategy, id2label):
     else:  # "max"
         scores = max(pieces, key=lambda p: p["scores"].max())["scores"]
     best = int(scores.argmax())
-    return {"entity": id2label[best], "score": float(scores[best]),
-            "word": tokens_to_string([p["word"] for p in pieces]), "start": pieces[0]["start"], "end": pieces[-1]["end"]}
+    word = tokens_to_string([p["word"] for p in pieces])
+    return {"entity": id2label[best], "score": float(scores[best]), "word": word, "start": pieces[0]["start"],
+            "end": pieces[-1]["end"]}
 
 
 def group_entities(entities):

@@ -5,6 +5,7 @@ reliability diagram) and the confusion matrix of a trained model on a labelled f
 """
 import os
 
+from . import tagging
 from .options import check_device, existing, option, positive, shipped
 
 
@@ -17,7 +18,8 @@ def add_evaluate(subparsers):
     option(p, "--model-dir", default=os.path.join("runs", "latest"), metavar="DIR",
            help="directory written by train, or a fine-tuned Hugging Face BERT directory")
     p.add_argument("--data", default=None, metavar="PATH",
-                   help="labelled .tsv/.csv/.jsonl file (default: the shipped data/test.tsv)")
+                   help="labelled .tsv/.csv/.jsonl file, or for a token classifier a CoNLL/JSONL tagged file "
+                        "(default: the shipped test split of the model's task)")
     p.add_argument("--text-column", default=None,
                    help="column holding the text (default: the one the model was trained with, else sentence)")
     p.add_argument("--label-column", default=None,
@@ -26,6 +28,7 @@ def add_evaluate(subparsers):
                    help="where evaluation.json and the figures go (default: MODEL_DIR/evaluation)")
     option(p, "--batch-size", type=int, default=256, help="texts per forward pass")
     option(p, "--device", default="cpu", help="cpu, or cuda / cuda:N")
+    tagging.add_repair_option(p)
     p.set_defaults(func=run_evaluate)
 
 
@@ -36,8 +39,11 @@ def run_evaluate(args):
     from ..calibration import calibration_summary, reliability_bins, softmax
     from ..data import DataLoader, load_dataset
     from ..metrics import classification_report, format_confusion_matrix
+    from ..tagger_run import is_tagger_dir
     from ..training import evaluate
 
+    if is_tagger_dir(args.model_dir):  # a token classifier: entity scores on a CoNLL/JSONL file
+        return tagging.run_evaluate(args)
     path = existing(args.data or shipped("test"), "--data")
     positive(args, ("batch_size",))
     model, tokenizer, label_names, max_length = run_dir.load(args.model_dir, check_device(args.device))

@@ -6,6 +6,7 @@
 import os
 import sys
 
+from . import tagging
 from .options import check_device, option, texts_from
 
 
@@ -18,12 +19,16 @@ def add_predict(subparsers):
     option(p, "--model-dir", default=os.path.join("runs", "latest"), metavar="DIR",
            help="directory written by train, or a fine-tuned Hugging Face BERT directory")
     option(p, "--device", default="cpu", help="cpu, or cuda / cuda:N")
+    tagging.add_predict_options(p)
     p.set_defaults(func=run_predict)
 
 
 def run_predict(args):
     from .. import run_dir
+    from ..tagger_run import is_tagger_dir
 
+    if is_tagger_dir(args.model_dir):  # a token classifier: the entities of each text with character spans
+        return tagging.run_predict(args, texts_from(args.text, sys.stdin))
     model, tokenizer, label_names, max_length = run_dir.load(args.model_dir, check_device(args.device))
     texts = texts_from(args.text, sys.stdin)
     temperature = run_dir.temperature(args.model_dir)   # 1.0 unless train --calibrate stored one

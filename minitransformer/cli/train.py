@@ -10,7 +10,7 @@ the repository's `data/` next to the package. Heavy modules are imported inside 
 import os
 import time
 
-from . import workflow
+from . import tagging, workflow
 from .options import (UsageError, add_loop_options, add_model_options, add_vocab_options, check_device,
                       check_sizes, existing, option, shipped)
 
@@ -54,6 +54,7 @@ def add_train(subparsers):
                           "(only --epochs, --device, --quiet and --calibrate may be given with it; a larger --epochs "
                           "extends a finished run, --calibrate on a finished run calibrates it) (default: none)")
     out.add_argument("--quiet", action="store_true", help="no progress bars, only the epoch summaries")
+    tagging.add_task_options(p)
     p.set_defaults(func=run_train)
 
 
@@ -127,6 +128,9 @@ def run_train(args):
     from ..tokenizer import WordPieceTokenizer
     from ..training import evaluate, fit
 
+    task = args.task or (run_dir.saved_train_args(args.resume).get("task") if args.resume else None)
+    if task == "token-classification":
+        return tagging.run_train(args)
     started = time.perf_counter()
     args = _resolve_train_args(args)
     device = check_device(args.device)

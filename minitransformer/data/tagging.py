@@ -35,8 +35,8 @@ def check_bio(sentences, on_invalid="error", source="<list>", lines=None):
             if tag.startswith("I-") and prev[2:] != tag[2:]:
                 if on_invalid == "error":
                     raise ValueError(f"{where}: {tag} follows {prev}; in IOB2 an entity starts with B-{tag[2:]} "
-                                     f"(an IOB1 file? read it with on_invalid='repair' to turn such tags into "
-                                     f"B-{tag[2:]})")
+                                     f"(an IOB1 file? on_invalid='repair', or --repair-tags on the command line, "
+                                     f"turns such tags into B-{tag[2:]})")
                 tag = "B-" + tag[2:]
             out.append(tag)
             prev = tag
