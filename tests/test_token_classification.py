@@ -137,3 +137,25 @@ def test_tag_texts_gives_character_spans(tokenizer):
     assert out[0][0]["score"] == pytest.approx(np.exp(3) / (np.exp(3) + 6))
     none = tag_texts(model, tokenizer, texts[:1], aggregation_strategy="none")[0]
     assert [(e["entity"], e["word"], e["index"]) for e in none][:2] == [("B-PER", "jordan", 1), ("I-PER", "smith", 2)]
+
+
+def test_pipeline_class_on_a_run_directory_and_on_objects(tokenizer, tmp_path):
+    from minitransformer.models import TransformerTokenClassifier
+    from minitransformer.token_pipeline import TokenClassificationPipeline
+    mt.manual_seed(0)
+    model = TransformerTokenClassifier(len(VOCAB), len(NAMES), d_model=8, num_heads=2, num_layers=1, d_ff=16,
+                                       max_len=32, id2label=dict(enumerate(NAMES)))
+    model.save(tmp_path / "model.npz")
+    tokenizer.save(tmp_path)
+    from_dir = TokenClassificationPipeline(str(tmp_path), aggregation_strategy="none")
+    from_objects = TokenClassificationPipeline(model, tokenizer=tokenizer, aggregation_strategy="none")
+    text = "Jordan Smith visited New York on May 3."
+    assert from_dir(text) == from_objects(text) == tag_texts(model, tokenizer, [text], aggregation_strategy="none")[0]
+    assert from_dir([text, "may"]) == [from_dir(text), from_dir("may")]
+    assert from_dir(text, aggregation_strategy="simple") == tag_texts(model, tokenizer, [text])[0]
+    with pytest.raises(ValueError, match="needs its tokenizer"):
+        TokenClassificationPipeline(model)
+    with pytest.raises(ValueError, match="aggregation_strategy must be one of"):
+        from_dir(text, aggregation_strategy="longest")
+    with pytest.raises(TypeError, match="input 1 is a int"):
+        from_dir([text, 3])
