@@ -159,6 +159,30 @@ def test_encode_words_with_a_real_tokenizer(tokenizer):
         [None, 0, 1, None]  # truncation drops the last word's pieces
 
 
+class WordsTokenizer:
+    """A stand-in for a tokenizer that takes pre-split words (is_split_into_words) and answers word_ids(i)."""
+
+    def __init__(self, inner):
+        self.inner, self.calls = inner, []
+
+    def __call__(self, text, is_split_into_words=False, truncation=None, max_length=None):
+        assert is_split_into_words
+        self.calls.append(text)
+        rows = [encode_words(self.inner, [words], max_length)[0] for words in text]
+
+        class Encoding(dict):
+            def word_ids(self, i):
+                return rows[i]["word_ids"]
+        return Encoding(input_ids=[r["input_ids"] for r in rows])
+
+
+def test_encode_words_uses_the_tokenizers_own_word_ids_when_it_takes_words(tokenizer):
+    words = [["Jordan", "visited", "New", "York"], ["Unbelievably", "U.S.", "Steel", "fell"]]
+    wrapped = WordsTokenizer(tokenizer)
+    assert encode_words(wrapped, words) == encode_words(tokenizer, words)
+    assert wrapped.calls == [words]  # one call with the words themselves
+
+
 def test_loader_batches_pad_and_align(tokenizer):
     ds = TaggedDataset.from_lists([["Jordan", "visited", "New", "York"], ["Unbelievably", "U.S.", "Steel", "fell"],
                                    ["Paris"]],

@@ -153,10 +153,11 @@ def test_word_ids_from_offsets_equal_fast_tokenizer_split_into_words(bert_dir):
     fast = transformers.BertTokenizerFast(str(bert_dir / "vocab.txt"), do_lower_case=True)
     ours = WordPieceTokenizer.from_pretrained(bert_dir)
     rows = encode_words(ours, WORD_CASES, max_length=64)
-    for words, row in zip(WORD_CASES, rows):
+    through_words = encode_words(fast, WORD_CASES, max_length=64)  # the is_split_into_words path
+    for words, row, other in zip(WORD_CASES, rows, through_words):
         theirs = fast(words, is_split_into_words=True)
-        assert row["input_ids"] == theirs["input_ids"], words
-        assert row["word_ids"] == theirs.word_ids(0), words
+        assert row["input_ids"] == theirs["input_ids"] == other["input_ids"], words
+        assert row["word_ids"] == theirs.word_ids(0) == other["word_ids"], words
 
 
 # ------------------------------------------------------------------ entities from text against the pipeline

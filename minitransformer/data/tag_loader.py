@@ -3,18 +3,38 @@
     loader = TaggedDataLoader(train, tokenizer, batch_size=32, shuffle=True)
     batch = next(iter(loader))   # input_ids, attention_mask, labels (B, T) int64; -100 where no tag counts
 
-Every sentence is encoded once, when the loader is built (the words joined by spaces, with character offsets, so
-each piece knows its word: word_ids_from_offsets); a batch only pads. `word_ids` of each sentence stay available
+Every sentence is encoded once, when the loader is built (each piece knows its word: encode_words); a batch only
+pads. `word_ids` of each sentence stay available
 (`loader.encoded[i]["word_ids"]`) to read predictions back per word.
 """
+import inspect
+
 import numpy as np
 
 from .loader import DataLoader
 from .tagging import IGNORE, align_labels, word_ids_from_offsets
 
 
+def takes_words(tokenizer):
+    """True when the tokenizer's call takes pre-split words and answers word_ids(i) (Hugging Face's
+    is_split_into_words=True; ours once issue 18's tokenizer options are in)."""
+    try:
+        return "is_split_into_words" in inspect.signature(tokenizer.__call__).parameters
+    except (TypeError, ValueError):
+        return False
+
+
 def encode_words(tokenizer, sentences, max_length=128):
-    """[{"input_ids", "word_ids"}] per sentence (a list of words), with [CLS]/[SEP], truncated to max_length."""
+    """[{"input_ids", "word_ids"}] per sentence (a list of words), with [CLS]/[SEP], truncated to max_length.
+
+    The words are given to the tokenizer as words (is_split_into_words=True, then word_ids(i)) when it takes them;
+    otherwise they are joined by spaces and each token's word is found from its character offsets. Both give the
+    fast Hugging Face tokenizer's word_ids (tests/test_token_classification_reference.py)."""
+    if takes_words(tokenizer):
+        encoded = tokenizer([list(words) for words in sentences], is_split_into_words=True, truncation=True,
+                            max_length=max_length)
+        return [{"input_ids": list(ids), "word_ids": encoded.word_ids(i)}
+                for i, ids in enumerate(encoded["input_ids"])]
     texts = [" ".join(words) for words in sentences]
     encoded = tokenizer(texts, truncation=True, max_length=max_length, return_offsets_mapping=True)
     rows = []
