@@ -26,20 +26,24 @@ import os
 import pathlib
 import time
 
-import numpy as np
+import matplotlib
 
-import minitransformer as mt
-import minitransformer.functional as F
-from minitransformer import entity_metrics, plots
-from minitransformer.data import TaggedDataLoader
-from minitransformer.data.ner_corpus import load_shipped
-from minitransformer.data.tag_loader import encode_words
-from minitransformer.data.tagging import align_labels
-from minitransformer.entity_plots import plot_entity_spans
-from minitransformer.models import TransformerTokenClassifier
-from minitransformer.token_classification import evaluate_tagger, tag_texts
-from minitransformer.tokenizer import WordPieceTokenizer
-from minitransformer.training import fit
+matplotlib.use("Agg")  # no window: we only save PNGs
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+import minitransformer as mt  # noqa: E402
+import minitransformer.functional as F  # noqa: E402
+from minitransformer import entity_metrics  # noqa: E402
+from minitransformer.data import TaggedDataLoader  # noqa: E402
+from minitransformer.data.ner_corpus import load_shipped  # noqa: E402
+from minitransformer.data.tag_loader import encode_words  # noqa: E402
+from minitransformer.data.tagging import align_labels  # noqa: E402
+from minitransformer.entity_plots import plot_entity_spans  # noqa: E402
+from minitransformer.models import TransformerTokenClassifier  # noqa: E402
+from minitransformer.token_classification import evaluate_tagger, tag_texts  # noqa: E402
+from minitransformer.tokenizer import WordPieceTokenizer  # noqa: E402
+from minitransformer.training import fit  # noqa: E402
 
 QUICK = os.environ.get("MT_LESSON_QUICK") == "1"  # the test suite sets this: a slice of the data, one epoch
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -124,6 +128,8 @@ fit(model, train_loader, val_loader, epochs=EPOCHS, lr=4e-3, evaluate_fn=evaluat
     log=lambda line: None)
 for epoch, (accuracy, f1) in enumerate(curve, start=1):
     print(f"4. epoch {epoch}: validation token accuracy {accuracy:.3f}, entity F1 {f1:.3f}")
+if QUICK:
+    print("   (quick mode: one epoch on a slice of the data; the numbers below mean nothing)")
 
 # %% 5. Entity F1 against token accuracy
 # Token accuracy counts tags; entity F1 counts entities, and an entity is right only if its type, its first word
@@ -144,8 +150,7 @@ print(f"   'Bank of England' found as 'Bank of': token accuracy {entity_metrics.
 print("   per entity type:\n" + "\n".join("   " + line for line in
                                           entity_metrics.format_report(result["report"]).splitlines()))
 
-fig, axes = plots._figure(width=6.0, height=3.6)
-ax = axes[0][0]
+fig, ax = plt.subplots(figsize=(6.0, 3.6), layout="constrained")
 epochs = np.arange(1, len(curve) + 1)
 ax.plot(epochs, [a for a, _ in curve], "o-", label="token accuracy")
 ax.plot(epochs, [f for _, f in curve], "s-", label="entity F1 (micro)")
@@ -156,7 +161,8 @@ ax.set_ylabel("validation score")
 ax.set_ylim(0, 1.02)
 ax.legend(loc="lower right", fontsize=8)
 ax.set_title("Tags right is not entities right", fontsize=10)
-plots.save_figure(fig, FIGURES / "10_f1_vs_accuracy.png")
+fig.savefig(FIGURES / "10_f1_vs_accuracy.png", dpi=120)
+plt.close(fig)
 
 # %% 6. Predicted spans on sentences
 # The figure shows test sentences with their true entities and, under them, the predicted ones; a wrong or missed

@@ -71,7 +71,8 @@ def finish(directory, model, history, curve, result, test, settings, wall_time):
         model.save_pretrained(directory)  # a fine-tuned BERT stays in Hugging Face's format
     else:
         model.save(os.path.join(directory, "model.npz"))
-    metrics = {"task": TASK, "label_names": test.label_names if test is not None else None,
+    id2label = model.config.id2label
+    metrics = {"task": TASK, "label_names": [id2label[i] for i in range(len(id2label))],
                "epoch": history["epoch"], "train_loss": history["train_loss"], "val_loss": history["val_loss"],
                "val_token_accuracy": [a for a, _ in curve], "val_entity_f1": [f for _, f in curve],
                "steps": {k: history[k] for k in ("step", "loss", "lr")}, "train_wall_time_s": history["wall_time"],
