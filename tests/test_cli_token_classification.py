@@ -107,6 +107,8 @@ def test_iob1_file_needs_repair_tags(files, tmp_path, capsys):
 
 @pytest.mark.parametrize("extra,message", [
     (["--text-column", "x"], "--text-column applies to text classification"),
+    (["--class-weights", "balanced"], "--class-weights applies to text classification"),
+    (["--select-by", "loss"], "--select-by applies to text classification"),
     (["--validation", "v.conll"], "file not found"),
 ])
 def test_user_mistakes_are_one_line_errors(files, tmp_path, capsys, extra, message):
