@@ -20,6 +20,10 @@ The data is the shipped generated NER corpus (minitransformer/data/shipped/ner/,
 news-style sentences with people, organisations, places and dates, and hard cases on purpose: "Jordan" and
 "Georgia" as people and as places, "May" as a name and a month, lower-cased mentions, names never seen in training.
 
+What to expect (seed 0): validation entity F1 0.68 after the first epoch, 0.91 after the eighth; on the test split
+entity F1 0.924 (PER 0.851, ORG 0.951, LOC 0.973, DATE 0.935) at token accuracy 0.976. The whole script used 28 s of
+CPU with one thread (MT_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1), so about half a minute on an idle laptop core.
+
 Run:  python lessons/10_token_classification.py     (about a minute on 2 CPU cores; MT_LESSON_QUICK=1: seconds)
 """
 import os
@@ -166,10 +170,11 @@ plt.close(fig)
 
 # %% 6. Predicted spans on sentences
 # The figure shows test sentences with their true entities and, under them, the predicted ones; a wrong or missed
-# entity is edged in red. We pick sentences with the hard cases in them, mistakes first.
+# entity is edged in red. We pick sentences with the hard cases in them, wrong entities first.
 predicted = result["predictions"]
 hard = {"jordan", "georgia", "washington", "chelsea", "may", "april", "june", "august", "sydney", "paris"}
-chosen = sorted(range(len(test)), key=lambda i: (predicted[i] == test.tags[i],
+chosen = sorted(range(len(test)), key=lambda i: (entity_metrics.get_entities(predicted[i]) ==
+                                                 entity_metrics.get_entities(test.tags[i]),
                                                  not hard & {w.lower() for w in test.words[i]},
                                                  len(test.words[i]) > 14, i))[:6]
 plot_entity_spans([test.words[i] for i in chosen], [test.tags[i] for i in chosen], [predicted[i] for i in chosen],
@@ -191,8 +196,9 @@ for text, entities in zip(texts, tag_texts(model, tokenizer, texts, aggregation_
 print(f"""
 What to notice:
   * a word's tag lives on its first piece; every other position is -100 and does not count in the loss;
-  * token accuracy starts high (most tags are O) while entity F1 starts near 0: only whole, correctly typed
-    entities count, so F1 is the number to watch and to report;
+  * token accuracy is high from the first epoch (saying O everywhere already scores about 0.6) while entity F1
+    starts far lower and climbs: only whole, correctly typed entities count, so F1 is the number to report;
   * the mistakes sit on the hard cases: names the training set never showed, lower-cased mentions, a word that
-    is a person in one sentence and a place in the next.
+    is a person in one sentence and a place in the next; and text unlike the corpus (section 7) shows how little
+    a tagger trained on 5,000 generated sentences knows about words it never saw.
 figures in lessons/figures/10_*.png; {time.perf_counter() - started:.0f} s in all.""")

@@ -66,6 +66,7 @@ def write_json(path, obj):
 def finish(directory, model, history, curve, result, test, settings, wall_time):
     """Write the model, metrics.json and the figures of a finished token-classification run."""
     from . import plots
+    from .entity_metrics import get_entities
     from .entity_plots import plot_entity_spans
     if hasattr(model, "save_pretrained"):
         model.save_pretrained(directory)  # a fine-tuned BERT stays in Hugging Face's format
@@ -92,7 +93,8 @@ def finish(directory, model, history, curve, result, test, settings, wall_time):
     ax.legend(loc="lower right")
     plots.save_figure(fig, os.path.join(figures, "scores.png"))
     if result is not None and len(test):
-        wrong = [i for i in range(len(test)) if result["predictions"][i] != test.tags[i]]
+        wrong = [i for i in range(len(test))
+                 if get_entities(result["predictions"][i]) != get_entities(test.tags[i])]
         chosen = (wrong + [i for i in range(len(test)) if i not in set(wrong)])[:6]
         plot_entity_spans([test.words[i] for i in chosen], [test.tags[i] for i in chosen],
                           [result["predictions"][i] for i in chosen], path=os.path.join(figures, "entity_spans.png"),
