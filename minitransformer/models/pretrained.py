@@ -30,17 +30,20 @@ def rename_key(key):
     return key.replace("LayerNorm.gamma", "LayerNorm.weight").replace("LayerNorm.beta", "LayerNorm.bias")
 
 
-def normalize_keys(tensors, expected, prefix="bert"):
+def normalize_keys(tensors, expected, prefix="bert", head_roots=HEAD_ROOTS, ignored_suffixes=IGNORED_SUFFIXES,
+                   tied_aliases=None):
     """Checkpoint dict -> ({model key: array}, {model key: checkpoint key}), keyed like the model's state_dict
     (`expected`): LayerNorm renames, the prefix added or removed, the tied decoder's aliases resolved. The second
-    dict is for reporting: transformers names an unexpected key as the checkpoint spells it (after renaming)."""
-    renamed = {rename_key(k): v for k, v in tensors.items() if not k.endswith(IGNORED_SUFFIXES)}
+    dict is for reporting: transformers names an unexpected key as the checkpoint spells it (after renaming).
+    The defaults are BERT's; another family passes its own prefix, head roots, ignored buffers and tied aliases
+    ({alias: parameter}, resolved whenever the model lacks the alias)."""
+    renamed = {rename_key(k): v for k, v in tensors.items() if not k.endswith(tuple(ignored_suffixes))}
     expected = set(expected)
     model_has_prefix = any(k.startswith(prefix + ".") for k in expected)
     ckpt_has_prefix = any(k.startswith(prefix + ".") for k in renamed)
 
     def model_key(k):
-        if model_has_prefix and not ckpt_has_prefix and k.split(".")[0] not in HEAD_ROOTS:
+        if model_has_prefix and not ckpt_has_prefix and k.split(".")[0] not in head_roots:
             return f"{prefix}.{k}"  # a bare BertModel checkpoint (embeddings.*, encoder.*, pooler.*) into a head model
         if ckpt_has_prefix and not model_has_prefix and k.startswith(prefix + "."):
             return k[len(prefix) + 1:]  # a head model's checkpoint into a bare BertModel: its heads stay unexpected
@@ -49,8 +52,10 @@ def normalize_keys(tensors, expected, prefix="bert"):
     out, origin = {}, {}
     for k, v in renamed.items():
         out[model_key(k)], origin[model_key(k)] = v, k
-    if "cls.predictions.bias" in expected:  # a model with the tied MLM head: the aliases are its own parameters
-        for alias, target in TIED_ALIASES.items():
+    if tied_aliases is None:  # BERT: only a model with the tied MLM head owns the decoder's aliases
+        tied_aliases = TIED_ALIASES if "cls.predictions.bias" in expected else {}
+    if tied_aliases:
+        for alias, target in tied_aliases.items():
             if alias in out and alias not in expected:
                 value, source = out.pop(alias), origin.pop(alias)
                 if target in expected and target not in out:  # only the alias was saved: it fills the parameter
@@ -63,7 +68,10 @@ def load_weights(model, tensors, source="the checkpoint", ignore_mismatched_size
     and warns about each kind, like Hugging Face. A shape mismatch is an error unless ignore_mismatched_sizes
     (then that parameter keeps its fresh init: e.g. a 3-label classifier checkpoint fine-tuned for 5 labels)."""
     params = dict(model.named_parameters())
-    tensors, origin = normalize_keys(tensors, params.keys(), prefix=getattr(model, "base_model_prefix", "bert"))
+    family = {name: getattr(model, name) for name in ("head_roots", "ignored_suffixes", "tied_aliases")
+              if hasattr(model, name)}  # GPT-2's; BERT's models use the defaults
+    tensors, origin = normalize_keys(tensors, params.keys(), prefix=getattr(model, "base_model_prefix", "bert"),
+                                     **family)
     missing = sorted(k for k in params if k not in tensors)
     unexpected = sorted(origin[k] for k in tensors if k not in params)
     mismatched = sorted((k, tuple(v.shape), tuple(params[k].shape)) for k, v in tensors.items()
@@ -96,7 +104,7 @@ def from_pretrained(cls, directory, num_labels=None, device="cpu", output_loadin
     """cls(config from directory/config.json) with weights from model.safetensors (or its sharded index)."""
     from .bert_config import BertConfig
     directory = os.fspath(directory)
-    config = BertConfig.from_pretrained(directory, **config_overrides)
+    config = getattr(cls, "config_class", BertConfig).from_pretrained(directory, **config_overrides)
     if num_labels is not None:
         config.num_labels = num_labels
     model = cls(config)
