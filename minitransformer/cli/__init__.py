@@ -11,13 +11,14 @@ import argparse
 import sys
 
 from .evaluate import add_evaluate
+from .lm import add_lm
 from .options import UsageError  # noqa: F401  (the one error type every command raises for a user mistake)
 from .predict import add_predict
 from .pretrain import add_pretrain
 from .tokenize import add_tokenize
 from .train import add_train
 
-COMMANDS = [add_train, add_evaluate, add_predict, add_tokenize, add_pretrain]
+COMMANDS = [add_train, add_evaluate, add_predict, add_tokenize, add_pretrain, add_lm]
 
 
 def build_parser():
