@@ -37,7 +37,7 @@ import minitransformer as mt  # noqa: E402
 import minitransformer.functional as F  # noqa: E402
 from minitransformer import nn  # noqa: E402
 from minitransformer.data import load_text  # noqa: E402
-from minitransformer.lm import encode_text, perplexity, train_lm  # noqa: E402
+from minitransformer.lm import encode_text, train_lm  # noqa: E402
 from minitransformer.models import GPT2Config, GPT2LMHeadModel  # noqa: E402
 from minitransformer.models.gpt2_layers import GPT2Block, causal_keep_mask  # noqa: E402
 from minitransformer.tokenizer import ByteLevelBPETokenizer  # noqa: E402
