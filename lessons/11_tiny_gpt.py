@@ -166,8 +166,9 @@ with mt.no_grad():
     weights = model(val_ids[None, :24], output_attentions=True).attentions[0].numpy()[0]  # (H, 24, 24)
 fig, (a, b, c) = plt.subplots(1, 3, figsize=(15, 4.2))
 a.plot(history["eval_step"], history["val_perplexity"], "o-", label="held-out (Act V)")
-a.plot(history["step"], np.exp(np.convolve(history["loss"], np.ones(10) / 10, mode="same")), lw=0.8, alpha=0.6,
-       label="training windows (smoothed)")
+smooth = min(10, len(history["loss"]))  # a running mean over 10 steps: one batch of windows is noisy
+a.plot(history["step"][smooth - 1:], np.exp(np.convolve(history["loss"], np.ones(smooth) / smooth, mode="valid")),
+       lw=0.8, alpha=0.6, label="training windows (running mean)")
 a.set(xlabel="step", ylabel="perplexity", yscale="log", title="Perplexity while training")
 a.legend()
 b.imshow(weights.mean(axis=0), cmap="viridis")
