@@ -13,13 +13,15 @@ predict. Section 2 checks that claim number for number. Everything else in this 
    byte-level BPE tokens, GPT-2's tokenizer trained on the play itself;
 2. the causal mask is the only change from the encoder; the future cannot leak into the past;
 3. the next-token loss, written out by hand and compared with the model's;
-4. training a 4-layer GPT-2 in about 40 seconds, with the held-out perplexity falling as it goes;
+4. training a 4-layer GPT-2 for 400 steps (under a minute), the held-out perplexity falling as it goes;
 5. writing: greedy decoding, then sampling at several temperatures and top-k;
-6. the KV cache: the same tokens, many times faster, because nothing already computed is computed again.
+6. the KV cache: the same tokens, several times faster, because nothing already computed is computed again.
 
-What to expect (2 CPU cores, the whole play): held-out perplexity from ~1000 (a uniform guess over the 1,024
-tokens) to about 120-160 in 40 seconds of training; text that is recognisably a play (speaker names in capitals,
-short lines, Elizabethan words) but not sense; the cache 5-10x faster for 200 new tokens.
+What to expect (the whole play; measured with one thread on a busy machine, see the commit message): held-out
+perplexity from ~1030 (a uniform guess over the 1,024 tokens) to ~107 after 400 steps; text that is recognisably
+a play (speaker names in capitals, short lines, Elizabethan words) but not sense; greedy text that loops; the
+cache ~3.7x faster for 200 new tokens (this model is so small that a cached step is mostly Python overhead; the
+6-layer model of bench/gpt2.py gains 6x).
 Run:  python lessons/11_tiny_gpt.py   (about a minute; MT_LESSON_QUICK=1: seconds, and its numbers mean nothing)
 """
 import os

@@ -18,7 +18,7 @@ import time
 from .options import UsageError, check_device, existing, option, positive
 
 DEFAULTS = dict(dataset="hamlet", vocab_size=1024, d_model=128, num_heads=4, num_layers=4, d_ff=None, dropout=0.1,
-                block_size=128, steps=1000, batch_size=16, lr=2e-3, weight_decay=0.1, warmup_ratio=0.05,
+                block_size=256, steps=800, batch_size=4, lr=2e-3, weight_decay=0.1, warmup_ratio=0.05,
                 eval_every=100, val_fraction=0.1, seed=0, max_new_tokens=100, temperature=1.0, top_k=50, top_p=1.0)
 
 
