@@ -65,6 +65,15 @@ def test_mistakes_are_one_line_errors(argv, message, capsys):
     assert err.startswith("error: ") and err.count("\n") == 1 and message in err, err
 
 
+def test_dataset_offline_trains_on_the_shipped_act_and_says_so(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("MT_OFFLINE", "1")
+    monkeypatch.setenv("MT_CACHE_DIR", str(tmp_path / "cache"))
+    assert main(["lm", "train", "--dataset", "hamlet", "--output-dir", str(tmp_path / "run"), *QUICK]) == 0
+    captured = capsys.readouterr()
+    assert "notice: load_text('hamlet'): could not fetch" in captured.err and "hamlet_act1.txt" in captured.err
+    assert "--dataset hamlet, 38,468 characters" in captured.out
+
+
 def test_too_long_a_generation_is_a_one_line_error(lm_run, capsys):
     assert main(["lm", "generate", "--model-dir", str(lm_run), "--max-new-tokens", "50", "hi"]) == 2
     assert "n_positions 24" in capsys.readouterr().err
