@@ -13,7 +13,7 @@ predict. Section 2 checks that claim number for number. Everything else in this 
    byte-level BPE tokens, GPT-2's tokenizer trained on the play itself;
 2. the causal mask is the only change from the encoder; the future cannot leak into the past;
 3. the next-token loss, written out by hand and compared with the model's;
-4. training a 4-layer GPT-2 for 400 steps (under a minute), the held-out perplexity falling as it goes;
+4. training a 4-layer GPT-2 for 400 steps, the held-out perplexity falling as it goes;
 5. writing: greedy decoding, then sampling at several temperatures and top-k;
 6. the KV cache: the same tokens, several times faster, because nothing already computed is computed again.
 
@@ -22,7 +22,8 @@ perplexity from ~1030 (a uniform guess over the 1,024 tokens) to ~107 after 400 
 a play (speaker names in capitals, short lines, Elizabethan words) but not sense; greedy text that loops; the
 cache ~3.7x faster for 200 new tokens (this model is so small that a cached step is mostly Python overhead; the
 6-layer model of bench/gpt2.py gains 6x).
-Run:  python lessons/11_tiny_gpt.py   (about a minute; MT_LESSON_QUICK=1: seconds, and its numbers mean nothing)
+Run:  python lessons/11_tiny_gpt.py   (79 s of CPU with one thread, so about a minute on 2 cores; MT_LESSON_QUICK=1:
+seconds, and its numbers mean nothing)
 """
 import os
 import pathlib
