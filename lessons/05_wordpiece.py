@@ -22,6 +22,7 @@ import matplotlib
 matplotlib.use("Agg")  # no window: we only save PNGs
 import matplotlib.pyplot as plt  # noqa: E402
 
+from minitransformer.data import shipped_path  # noqa: E402
 from minitransformer.tokenizer import BasicTokenizer, WordPieceTokenizer  # noqa: E402
 
 QUICK = os.environ.get("MT_LESSON_QUICK") == "1"  # the test suite sets this to run in seconds
@@ -30,11 +31,12 @@ FIGURES = REPO / "lessons" / "figures"
 FIGURES.mkdir(parents=True, exist_ok=True)
 
 # ---------------------------------------------------------------- 1. the corpus
-# The shipped training set (data/train.tsv, columns sentence<TAB>label); a few built-in lines if it is absent.
+# The shipped training set (installed with the package: shipped_path("train"), columns sentence<TAB>label; see
+# data/README.md); a few built-in lines if it is absent.
 BUILT_IN = ["The movie was not good at all.", "I can't believe how great this phone is!",
             "Honestly the battery was frustrating, but the screen is lovely.", "Worst service ever; never again.",
             "The coffee maker is really moving.", "I would definitely recommend it to a friend."] * 50
-train_tsv = REPO / "data" / "train.tsv"
+train_tsv = pathlib.Path(shipped_path("train"))
 if train_tsv.exists():
     with open(train_tsv, encoding="utf-8") as f:
         rows = f.read().splitlines()[1:]  # skip the header

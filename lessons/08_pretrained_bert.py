@@ -88,8 +88,8 @@ for h in heads:
     print(f"  head {h + 1}: 'not' attends most to {tokens[int(p[tokens.index('not')].argmax())]!r}")
 
 # ---------------------------------------------------------------- 3. fine-tune vs from scratch
-train = load_dataset(ROOT / "data" / "train.tsv")[:N_TRAIN]
-val = load_dataset(ROOT / "data" / "validation.tsv")[:N_VAL]
+train = load_dataset("shipped", split="train")[:N_TRAIN]
+val = load_dataset("shipped", split="validation")[:N_VAL]
 labels = {i: name for i, name in enumerate(train.label_names)}
 val_loader = DataLoader(val, tokenizer, batch_size=64, max_length=64)
 results = {}

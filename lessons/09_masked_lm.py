@@ -51,7 +51,7 @@ import numpy as np  # noqa: E402
 import minitransformer as mt  # noqa: E402
 import minitransformer.functional as F  # noqa: E402
 from minitransformer import nn  # noqa: E402
-from minitransformer.data import DataLoader, lexicon, load_dataset  # noqa: E402
+from minitransformer.data import DataLoader, lexicon, load_dataset, shipped_path  # noqa: E402
 from minitransformer.models.bert import BertModel, BertPreTrainedModel, ModelOutput  # noqa: E402
 from minitransformer.models.masking import mask_tokens  # noqa: E402
 from minitransformer.pretraining import MaskedLMLoader, fill_mask, fine_tune, new_masked_lm, pretrain, read_texts  # noqa: E402,E501
@@ -76,7 +76,7 @@ started = time.perf_counter()
 mt.manual_seed(SEED)
 
 # ---------------------------------------------------------------- 1. unlabeled text and a vocabulary
-texts = read_texts(ROOT / "data" / "train.tsv")[:N_TEXTS]  # the sentences only: the label column is not read
+texts = read_texts(shipped_path("train"))[:N_TEXTS]  # the sentences only: the label column is not read
 tokenizer = WordPieceTokenizer.train(texts, vocab_size=1000, show_progress=False)
 print(f"{len(texts)} unlabeled sentences, a WordPiece vocabulary of {tokenizer.vocab_size} trained on them "
       "(small: the decoder scores every word piece at every chosen position, so its size is paid on every step)")
@@ -94,7 +94,7 @@ print(f"({MLM_PROBABILITY:.0%} of the tokens, as in training; a fresh draw for e
       "[CLS]/[SEP] are never chosen.)")
 
 # ---------------------------------------------------------------- 3. pretraining: training.fit on masked batches
-held_out = read_texts(ROOT / "data" / "validation.tsv")[:max(N_TEXTS // 8, 50)]
+held_out = read_texts(shipped_path("validation"))[:max(N_TEXTS // 8, 50)]
 model = new_masked_lm(tokenizer, hidden_size=64, num_layers=2, num_heads=4, max_length=MAX_LENGTH)
 # bucket_by_length: sentences of similar length share a batch, so little of each batch is padding.
 mlm_loader = MaskedLMLoader(texts, tokenizer, batch_size=64, seed=SEED, max_length=MAX_LENGTH,
@@ -163,8 +163,8 @@ class MeanPooledBertClassifier(BertPreTrainedModel):
 directory = ROOT / "runs" / "lesson09_mlm"
 model.save_pretrained(directory)  # a Hugging Face directory: `train --init-from` fine-tunes it from the CLI too
 tokenizer.save(directory)
-train = load_dataset(ROOT / "data" / "train.tsv")[:N_LABELLED]
-val = load_dataset(ROOT / "data" / "validation.tsv")[:max(N_TEXTS // 8, 100)]
+train = load_dataset("shipped", split="train")[:N_LABELLED]
+val = load_dataset("shipped", split="validation")[:max(N_TEXTS // 8, 100)]
 val_loader = DataLoader(val, tokenizer, batch_size=128, max_length=MAX_LENGTH)
 labels = {0: "negative", 1: "positive"}
 results = {}

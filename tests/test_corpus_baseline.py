@@ -12,8 +12,9 @@ import numpy as np
 import pytest
 
 from minitransformer.data import lexicon as L
+from minitransformer.data import shipped_path
 
-DATA = pathlib.Path(__file__).resolve().parents[1] / "data"
+DATA = pathlib.Path(shipped_path("train")).parent
 
 
 def read(split):
@@ -87,6 +88,7 @@ def polar_phrases():
             (-1, L.NEGATIVE_ADJECTIVES, L.NEGATIVE_VERBS, L.NEGATIVE_EFFECTS, L.NEGATIVE_ACTIONS)):
         for phrase in adjectives + actions + [form for pair in verbs + effects for form in pair]:
             phrases[tuple(phrase.split())] = polarity
+    phrases[(L.SUPERLATIVES[0],)], phrases[(L.SUPERLATIVES[1],)] = 1, -1          # "the best/worst film"
     return phrases
 
 
@@ -140,6 +142,7 @@ def test_word_order_determines_the_labels():
     ("Although the acting was superb, the plot was dull.", 0),
     ("The plot was dull, although the acting was superb.", 0),
     ("I saw it on a Tuesday with my brother, and the ending was not very clever.", 0),
+    ("I love it.", 1), ("The worst film I have ever seen.", 0), ("Never boring, a superb film.", 1),
 ])
 def test_the_order_aware_reading_on_hand_written_sentences(text, label):
     assert read_in_order(text) == label

@@ -4,7 +4,7 @@ import pathlib
 
 import pytest
 
-from minitransformer.data import TextDataset, infer_label_names, load_dataset
+from minitransformer.data import TextDataset, infer_label_names, load_dataset, shipped_path
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 
@@ -63,8 +63,8 @@ def test_format_argument_overrides_the_extension(tmp_path):
 
 
 def test_shipped_corpus_loads_with_balanced_named_labels():
-    train = load_dataset(REPO / "data" / "train.tsv")
-    test = load_dataset(REPO / "data" / "test.tsv", label_names=train.label_names)
+    train = load_dataset(shipped_path("train"))
+    test = load_dataset(shipped_path("test"), label_names=train.label_names)
     assert train.label_names == ["negative", "positive"]
     assert (len(train), len(test)) == (8000, 1000)
     assert sum(train.labels) == 4000 and sum(test.labels) == 500

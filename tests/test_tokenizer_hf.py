@@ -3,6 +3,7 @@ every basic-tokenizer setting, never_split, the call options, offsets) and the v
 `tokenizers` library. Run with /opt/refvenv/bin/python -m pytest -m reference tests/test_tokenizer_hf.py."""
 import itertools
 import json
+import pathlib
 import random
 import unicodedata
 from collections import Counter
@@ -10,6 +11,7 @@ from collections import Counter
 import pytest
 
 from conftest import REPO
+from minitransformer.data import shipped_path
 from minitransformer.tokenizer import BasicTokenizer, WordPieceTokenizer
 
 transformers = pytest.importorskip("transformers")
@@ -168,7 +170,8 @@ def test_bpe_training_makes_the_merges_of_the_tokenizers_library():
     # ties go to ids in hash-map order, so runs of it differ from each other inside a group of equal counts, and
     # for good after an open tie (see first_open_tie). Up to there the merges must be the same, group by group.
     tokenizers = pytest.importorskip("tokenizers")
-    texts = [line.split("\t")[0] for line in (REPO / "data" / "train.tsv").read_text(encoding="utf-8").splitlines()[1:]]
+    lines = pathlib.Path(shipped_path("train")).read_text(encoding="utf-8").splitlines()
+    texts = [line.split("\t")[0] for line in lines[1:]]
     texts = texts[:3000]
     specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
     ref = tokenizers.Tokenizer(tokenizers.models.BPE(unk_token="[UNK]", continuing_subword_prefix="##"))

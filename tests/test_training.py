@@ -13,7 +13,7 @@ import pytest
 
 import minitransformer as mt
 from minitransformer.checkpointing import load_checkpoint, save_checkpoint
-from minitransformer.data import DataLoader, load_dataset
+from minitransformer.data import DataLoader, load_dataset, shipped_path
 from minitransformer.metrics import accuracy, confusion_matrix, format_confusion_matrix, macro_f1
 from minitransformer.models import TransformerClassifier
 from minitransformer.autograd import Function
@@ -21,7 +21,7 @@ from minitransformer.optim import SGD, AdamW, LambdaLR, get_linear_schedule_with
 from minitransformer.tokenizer import WordPieceTokenizer
 from minitransformer.training import NonFiniteLossError, evaluate, fit, train_step
 
-DATA = pathlib.Path(__file__).resolve().parents[1] / "data"
+DATA = pathlib.Path(shipped_path("train")).parent
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,5 @@
 """The point of the project in one test: the Transformer trained by `python -m minitransformer train` (its
-defaults, the shipped corpus) reads word order, and so scores far above a bag-of-words logistic regression,
+defaults, on the shipped corpus) reads word order, and so scores far above a bag-of-words logistic regression,
 which only counts words (the corpus is built so that counting is not enough; see tests/test_corpus_baseline.py,
 whose baseline is re-implemented here in a few lines)."""
 import collections
@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 
 from minitransformer.cli import main
+from minitransformer.data import shipped_path
 
-DATA = pathlib.Path(__file__).resolve().parents[1] / "data"
+DATA = pathlib.Path(shipped_path("train")).parent
 
 
 def read(split):
@@ -50,9 +51,8 @@ def bag_of_words_accuracy():
 
 
 @pytest.mark.slow
-def test_the_default_transformer_beats_bag_of_words_by_a_wide_margin(tmp_path, monkeypatch):
-    monkeypatch.chdir(DATA.parent)                    # `train` with no data options reads ./data/*.tsv
-    assert main(["train", "--output-dir", str(tmp_path / "run"), "--quiet"]) == 0
+def test_the_default_transformer_beats_bag_of_words_by_a_wide_margin(tmp_path):
+    assert main(["train", "--dataset", "shipped", "--output-dir", str(tmp_path / "run"), "--quiet"]) == 0
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
     bow = bag_of_words_accuracy()
     transformer = metrics["test_accuracy"]

@@ -1,6 +1,6 @@
 """Seeded generator of the shipped English sentiment corpus (negation, contrast, hedges, filler, typos).
 
-Regenerate the committed files with `python -m minitransformer.data.corpus --out data`.
+Regenerate the committed files with `python -m minitransformer.data.corpus` (writes minitransformer/data/shipped/).
 
 Every sentence is built from a label down: the label fixes the polarity of the deciding clause, each clause
 draws negation and then picks its sentiment word to match, and contrast sentences add a conceded clause of
@@ -14,6 +14,7 @@ import random
 import re
 
 from . import lexicon as L
+from .registry import SHIPPED_DIR
 
 LABEL_NAMES = ["negative", "positive"]            # label id = index; polarity -1 / +1
 SPLIT_SIZES = {"train": 8000, "validation": 1000, "test": 1000}
@@ -22,11 +23,16 @@ TYPO_RATE = 0.03                                  # chance that one eligible wor
 FILLER_RATE = 0.3                                 # chance that a sentence carries a neutral filler clause
 # Below 1/2 on purpose: at exactly 1/2 a sentiment word says nothing on its own, and a small Transformer on 8,000
 # sentences never finds word polarity to begin with (measured: 0.62 test accuracy); see data/README.md.
-NEGATION_RATE = 0.3
+NEGATION_RATE = 0.25
+# A conceded clause ("although the plot was not bad") is negated more often, as people concede that way: it is
+# the other clause in which a sentiment word meets the opposite label, so with it every sentiment word still
+# appears mostly under its own label (about 2/3 of the time) while negators stay label-neutral.
+CONCEDED_NEGATION_RATE = 0.5
 
-# (shape name, weight): one clause, "A but B", "Although A, B", "B, although A", "A and B", one clause + filler.
-SHAPES = [("single", 0.28), ("but", 0.22), ("although_first", 0.13), ("although_last", 0.13),
-          ("agree", 0.14), ("single_filler", 0.10)]
+# (shape name, weight): one clause, "A but B", "Although A, B", "B, although A", "A and B", one clause + filler,
+# a short plain sentence ("I love it.", "The worst film I have ever seen.", "What a lovely meal.").
+SHAPES = [("single", 0.24), ("but", 0.20), ("although_first", 0.12), ("although_last", 0.12),
+          ("agree", 0.12), ("single_filler", 0.10), ("short", 0.10)]
 
 
 def _pick(rng, polarity, positive, negative):
@@ -56,30 +62,31 @@ def _plural(subject, verb_phrase):
     return " ".join(swap.get(w, w) for w in verb_phrase.split())
 
 
-def _copular(rng, polarity):
+def _copular(rng, polarity, negation):
     """'the plot was (not) (very) dull': negation flips the adjective's polarity."""
     subject = rng.choice(L.SUBJECTS)
     plain, negated = rng.choice(L.COPULAS)
-    negate = rng.random() < NEGATION_RATE
+    negate = rng.random() < negation
     adjective = _pick(rng, -polarity if negate else polarity, L.POSITIVE_ADJECTIVES, L.NEGATIVE_ADJECTIVES)
     return f"{subject} {_plural(subject, negated if negate else plain)} {_intensify(rng, adjective)}"
 
 
-def _reviewer_verb(rng, polarity):
-    """'I (did not) enjoy(ed) the ending'."""
+def _reviewer_verb(rng, polarity, negation):
+    """'I (did not) enjoy(ed) the ending', 'we (don't) love it'. Half the forms of either kind use the base form
+    ('love'), half the past ('loved'), so no form of a verb is met only under negation."""
     who = rng.choice(["I", "I", "we", "my friend and I"])
-    negate = rng.random() < NEGATION_RATE
+    negate = rng.random() < negation
     past, base = _pick(rng, -polarity if negate else polarity, L.POSITIVE_VERBS, L.NEGATIVE_VERBS)
     if negate:
-        verb = rng.choice([f"did not {base}", f"didn't {base}", f"never {past}", f"did not really {base}"])
+        verb = rng.choice([f"did not {base}", f"don't {base}", f"never {past}", f"never really {past}"])
     else:
-        verb = rng.choice([past, past, f"really {past}", f"honestly {past}"])
+        verb = rng.choice([past, f"really {past}", base, f"really {base}", f"honestly {past}", f"honestly {base}"])
     return f"{who} {verb} {rng.choice(L.OBJECTS)}"
 
 
-def _it_was_a(rng, polarity):
+def _it_was_a(rng, polarity, negation):
     """'it was (not) a (very) bad film'."""
-    negate = rng.random() < NEGATION_RATE
+    negate = rng.random() < negation
     plain, negated = rng.choice([("it was", ["it was not", "it wasn't", "it was never"]),
                                  ("this is", ["this is not", "this isn't"]),
                                  ("overall it was", ["overall it was not", "overall it wasn't"])])
@@ -89,9 +96,9 @@ def _it_was_a(rng, polarity):
     return f"{lead} {_article(phrase)} {phrase} {rng.choice(L.HEAD_NOUNS)}"
 
 
-def _call_it(rng, polarity):
+def _call_it(rng, polarity, negation):
     """'I would (not) call it (very) great'."""
-    negate = rng.random() < NEGATION_RATE
+    negate = rng.random() < negation
     who = rng.choice(["I would not", "I wouldn't", "I would never", "nobody would"]) if negate \
         else rng.choice(["I would", "I would honestly", "most people would"])
     target = rng.choice(["it", "it", "the ending", "the plot", "the service", "this one"])
@@ -99,20 +106,22 @@ def _call_it(rng, polarity):
     return f"{who} call {target} {_intensify(rng, adjective)}"
 
 
-def _would_act(rng, polarity):
+def _would_act(rng, polarity, negation):
     """'I would (never) recommend it to a friend' / 'I would (not) ask for my money back'."""
-    negate = rng.random() < NEGATION_RATE
+    negate = rng.random() < negation
     who = rng.choice(["I would not", "I wouldn't", "I would never", "I will never"]) if negate \
         else rng.choice(["I would", "I would definitely", "I will"])
     action = _pick(rng, -polarity if negate else polarity, L.POSITIVE_ACTIONS, L.NEGATIVE_ACTIONS)
     return f"{who} {action}"
 
 
-def _effect(rng, polarity):
-    """'the ending (did not) let me down'."""
-    negate = rng.random() < NEGATION_RATE
+def _effect(rng, polarity, negation):
+    """'the ending (did not) let me down', 'the ending really did win me over': base and past forms equally
+    often with and without negation."""
+    negate = rng.random() < negation
     past, base = _pick(rng, -polarity if negate else polarity, L.POSITIVE_EFFECTS, L.NEGATIVE_EFFECTS)
-    verb = rng.choice([f"did not {base}", f"didn't {base}", f"never {past}"]) if negate else past
+    verb = rng.choice([f"did not {base}", f"didn't {base}", f"never {past}", f"never really {past}"]) if negate \
+        else rng.choice([past, f"really {past}", f"did {base}", f"really did {base}"])
     return f"{rng.choice(L.SUBJECTS)} {verb}"
 
 
@@ -120,10 +129,33 @@ CLAUSES = [(_copular, 0.34), (_reviewer_verb, 0.15), (_it_was_a, 0.15), (_call_i
            (_effect, 0.16)]
 
 
-def clause(rng, polarity):
-    """One clause whose meaning has the given polarity (+1 positive, -1 negative)."""
+def clause(rng, polarity, negation=NEGATION_RATE):
+    """One clause whose meaning has the given polarity (+1 positive, -1 negative), negated with probability
+    `negation` (the sentiment word is then of the opposite polarity)."""
     make = rng.choices([c for c, _ in CLAUSES], weights=[w for _, w in CLAUSES])[0]
-    return make(rng, polarity)
+    return make(rng, polarity, negation)
+
+
+def short(rng, polarity):
+    """A short plain sentence, never negated except as 'never boring, a superb film': 'I love it', 'the worst
+    film I have ever seen', 'what a lovely meal'."""
+    kind = rng.random()
+    if kind < 0.3:
+        past, base = _pick(rng, polarity, L.POSITIVE_VERBS, L.NEGATIVE_VERBS)
+        verb = rng.choice([base, base, past, f"really {base}", f"absolutely {base}"])
+        return f"{rng.choice(['I', 'I', 'we'])} {verb} {rng.choice(['it', 'it', 'this one', 'every minute of it'])}"
+    if kind < 0.6:
+        superlative = L.SUPERLATIVES[0 if polarity > 0 else 1]
+        noun, seen = rng.choice(L.RANKED_NOUNS)
+        return rng.choice(L.SHORT_LEADS) + rng.choice([f"the {superlative} {noun} I have ever {seen}",
+                                                       f"the {superlative} {noun} of the year",
+                                                       f"one of the {superlative} {noun}s I have {seen}"])
+    adjective = _pick(rng, polarity, L.POSITIVE_ADJECTIVES, L.NEGATIVE_ADJECTIVES)
+    noun = rng.choice(L.HEAD_NOUNS)
+    phrase = f"{_article(adjective)} {adjective} {noun}"
+    opposite = _pick(rng, -polarity, L.POSITIVE_ADJECTIVES, L.NEGATIVE_ADJECTIVES)
+    return rng.choice([phrase, f"what {phrase}", f"simply {adjective}", f"{adjective} from start to finish",
+                       f"never {opposite}, {phrase}"])
 
 
 def filler(rng):
@@ -132,9 +164,9 @@ def filler(rng):
     return re.sub(r"\{(\w+)\}", lambda m: rng.choice(L.FILLER_SLOTS[m.group(1)]), template)
 
 
-def _two_clauses(rng, polarity_a, polarity_b):
+def _two_clauses(rng, polarity_a, polarity_b, negation_a=NEGATION_RATE):
     """Two clauses with different leading words, so a contrast never talks about the same thing twice."""
-    a = clause(rng, polarity_a)
+    a = clause(rng, polarity_a, negation_a)
     b = clause(rng, polarity_b)
     while b.split()[:2] == a.split()[:2]:
         b = clause(rng, polarity_b)
@@ -172,13 +204,15 @@ def sentence(rng, label):
     shape = rng.choices([s for s, _ in SHAPES], weights=[w for _, w in SHAPES])[0]
     if shape in ("single", "single_filler"):
         text = clause(rng, y)
+    elif shape == "short":
+        text = short(rng, y)
     elif shape == "agree":
         a, b = _two_clauses(rng, y, y)
         text = rng.choice(L.AGREE_TEMPLATES).format(a=a, b=b)
     else:                                         # contrast: {a} is conceded (-y), {b} decides (y)
         templates = {"but": L.BUT_TEMPLATES, "although_first": L.ALTHOUGH_FIRST_TEMPLATES,
                      "although_last": L.ALTHOUGH_LAST_TEMPLATES}[shape]
-        a, b = _two_clauses(rng, -y, y)
+        a, b = _two_clauses(rng, -y, y, CONCEDED_NEGATION_RATE)
         text = rng.choice(templates).format(a=a, b=b)
     if shape == "single_filler" or rng.random() < FILLER_RATE:
         extra = filler(rng)
@@ -224,9 +258,9 @@ def write_splits(out_dir, seed=DEFAULT_SEED, sizes=None):
 
 
 def main(argv=None):
-    """Command line: python -m minitransformer.data.corpus --out data [--seed 0] [--train N ...]."""
+    """Command line: python -m minitransformer.data.corpus [--out DIR] [--seed 0] [--train N ...]."""
     parser = argparse.ArgumentParser(description="Generate the minitransformer sentiment corpus (TSV splits).")
-    parser.add_argument("--out", default="data", help="output directory (default: data)")
+    parser.add_argument("--out", default=SHIPPED_DIR, help=f"output directory (default: {SHIPPED_DIR})")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default: {DEFAULT_SEED})")
     for name, n in SPLIT_SIZES.items():
         parser.add_argument(f"--{name}", type=int, default=n, help=f"sentences in {name}.tsv (default: {n})")

