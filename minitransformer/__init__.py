@@ -18,5 +18,6 @@ from .creation import arange, cat, ones, rand, randn, stack, tensor, where, zero
 from .gradcheck import gradcheck  # noqa: F401
 from .tensor import Tensor  # noqa: F401
 from . import data, functional, io, models, nn, optim, tokenizer  # noqa: F401,E402  (mt.optim, mt.nn, ...)
+from .pipelines import pipeline  # noqa: F401,E402
 
 __version__ = "0.1.0"

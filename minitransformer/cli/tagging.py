@@ -27,7 +27,7 @@ SAVED = ("task", "train", "validation", "test", "repair_tags", "vocab", "vocab_s
 AGGREGATIONS = ("first", "simple", "average", "max", "none")
 # train's options that a tagger does not take (yet): refused by name rather than silently ignored
 TEXT_ONLY = ("text_column", "label_column", "pooling", "class_weights", "select_by", "patience", "save_steps",
-             "save_checkpoint", "calibrate")
+             "save_checkpoint", "calibrate", "dataset", "validation_split", "test_split")
 
 
 def add_task_options(parser):

@@ -3,12 +3,13 @@ directory, a Hugging Face model directory or a vocab.txt.
 
     python -m minitransformer tokenize "unaffable"                      # the vocabulary of runs/latest
     python -m minitransformer tokenize --model DIR "unaffable"          # a run or a Hugging Face BERT directory
+    python -m minitransformer tokenize --model minilm "unaffable"       # a known model name, as train --pretrained
     python -m minitransformer tokenize --vocab vocab.txt "unaffable"
 """
 import os
 import sys
 
-from .options import UsageError, option, texts_from
+from .options import UsageError, option, resolve_pretrained, texts_from
 
 DEFAULT_MODEL = os.path.join("runs", "latest")
 
@@ -19,8 +20,8 @@ def add_tokenize(subparsers):
     p.add_argument("text", nargs="*", help="text to tokenize; reads lines from stdin when omitted")
     where = p.add_mutually_exclusive_group()
     option(where, "--model", "--model-dir", dest="model", default=DEFAULT_MODEL, metavar="DIR",
-           help="a run directory written by train or pretrain, or a Hugging Face BERT directory (its vocab.txt and "
-                "tokenizer_config.json)")
+           help="a run directory written by train or pretrain, a Hugging Face BERT directory (its vocab.txt and "
+                "tokenizer_config.json), or a model name that train --pretrained knows (minilm)")
     where.add_argument("--vocab", default=None, metavar="PATH",
                        help="a vocab.txt, or a directory holding one (default: the --model directory's)")
     case = p.add_mutually_exclusive_group()
@@ -37,6 +38,8 @@ def run_tokenize(args):
 
     source = args.vocab or args.model
     option_name = "--vocab" if args.vocab else "--model"
+    if not args.vocab and not os.path.exists(source) and source != DEFAULT_MODEL:
+        source = resolve_pretrained(source, option_name)     # minilm -> its directory in the cache
     if not os.path.exists(source):
         hint = (" (no run there yet: train one, or pass --model DIR or --vocab vocab.txt)"
                 if source == DEFAULT_MODEL else "")

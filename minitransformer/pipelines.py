@@ -1,0 +1,77 @@
+"""mt.pipeline(task, model=...): a trained model ready to call on raw text, as Hugging Face's pipelines are.
+
+    classify = mt.pipeline("text-classification", model="runs/latest")
+    classify(["I love it.", "the worst film"])    # [{"label": "positive", "score": 0.97}, {"label": ...}]
+    classify("I love it.", top_k=None)            # every label, best first: [{"label", "score"}, ...]
+
+`model` is a run directory written by `train` (model.npz) or a fine-tuned Hugging Face BERT directory
+(config.json + model.safetensors, as `train --pretrained` writes). One class per task, found by name in TASKS.
+"""
+import numpy as np
+
+from . import run_dir
+
+FUNCTIONS = ("softmax", "sigmoid", "none")
+UNSET = object()    # top_k not given: the best label only, one dict per text of a list (transformers' legacy form)
+
+
+class TextClassificationPipeline:
+    """texts -> labels with scores, shaped as transformers' TextClassificationPipeline returns them:
+
+        pipe("text") -> [{"label", "score"}]                pipe(["a", "b"]) -> [{"label", "score"}, {...}]
+        pipe("text", top_k=None) -> [{...}, ...] every label, best first; top_k=k: the best k
+        pipe(["a", "b"], top_k=k or None) -> [[{...}, ...], [{...}, ...]] one ranked list per text
+
+    function_to_apply: "softmax" over the classes (default), "sigmoid" per class, or "none" (the raw logits).
+    """
+
+    def __init__(self, model, device="cpu", batch_size=64, top_k=UNSET, function_to_apply="softmax"):
+        self.model, self.tokenizer, self.label_names, self.max_length = run_dir.load(model, device)
+        self.batch_size, self.top_k, self.function_to_apply = batch_size, top_k, function_to_apply
+        self._check(top_k, function_to_apply)
+
+    def _check(self, top_k, function_to_apply):
+        if top_k not in (UNSET, None) and (isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1):
+            raise ValueError(f"top_k must be a positive int or None (every label), got {top_k!r}")
+        if function_to_apply not in FUNCTIONS:
+            raise ValueError(f"function_to_apply must be one of {FUNCTIONS}, got {function_to_apply!r}")
+
+    def scores(self, texts, function_to_apply="softmax"):
+        """(N, C) float64 scores of a list of texts: softmax / sigmoid of the logits, or the logits."""
+        z = run_dir.predict_logits(self.model, self.tokenizer, list(texts), self.max_length, self.batch_size)
+        if function_to_apply == "softmax":
+            z = np.exp(z - z.max(axis=1, keepdims=True))
+            return z / z.sum(axis=1, keepdims=True)
+        return 1 / (1 + np.exp(-z)) if function_to_apply == "sigmoid" else z
+
+    def __call__(self, texts, top_k=UNSET, function_to_apply=None):
+        top_k = self.top_k if top_k is UNSET else top_k
+        function_to_apply = function_to_apply or self.function_to_apply
+        self._check(top_k, function_to_apply)
+        single = isinstance(texts, str)
+        batch = [texts] if single else list(texts)
+        for i, text in enumerate(batch):
+            if not isinstance(text, str):
+                raise TypeError(f"text-classification: input {i} is a {type(text).__name__}; expected a string or a "
+                                "list of strings")
+        results = []
+        for row in self.scores(batch, function_to_apply):
+            order = np.argsort(-row, kind="stable")[:1 if top_k is UNSET else top_k]
+            results.append([{"label": self.label_names[c], "score": float(row[c])} for c in order])
+        if single:
+            return results[0]
+        return [ranked[0] for ranked in results] if top_k is UNSET else results
+
+    def __repr__(self):
+        return f"TextClassificationPipeline(labels={self.label_names}, max_length={self.max_length})"
+
+
+TASKS = {"text-classification": TextClassificationPipeline,
+         "sentiment-analysis": TextClassificationPipeline}       # transformers' alias for the same task
+
+
+def pipeline(task, model="runs/latest", **kwargs):
+    """The pipeline for `task` (a key of TASKS) around the model directory `model`; kwargs go to its class."""
+    if task not in TASKS:
+        raise ValueError(f"unknown task {task!r}; known tasks: {', '.join(sorted(TASKS))}")
+    return TASKS[task](model, **kwargs)
