@@ -97,8 +97,9 @@ def run_pretrain(args):
     train_texts = [texts[i] for i in order[n_val:]]
     if args.vocab:
         tokenizer = WordPieceTokenizer.from_pretrained(args.vocab)
-    else:
-        tokenizer = WordPieceTokenizer.train(train_texts, vocab_size=args.vocab_size, show_progress=False)
+    else:                                            # unset (None) unless given: --vocab-size excludes --vocab
+        tokenizer = WordPieceTokenizer.train(train_texts, vocab_size=args.vocab_size or DEFAULTS["vocab_size"],
+                                             show_progress=False)
     print(f"pretrain: {len(train_texts)} texts ({n_val} held out), vocabulary {tokenizer.vocab_size}, "
           f"BERT {args.num_layers} layers x {args.d_model} hidden x {args.num_heads} heads; loss and accuracy below "
           "are over the masked tokens only")
