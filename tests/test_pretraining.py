@@ -164,6 +164,16 @@ def test_pretrain_cli_writes_a_checkpoint_that_fine_tunes(tmp_path, capsys):
     assert clf(enc["input_ids"], enc["attention_mask"]).logits.shape == (2, 2)
 
 
+def test_pretrain_reads_a_named_datasets_training_texts(tmp_path, capsys):
+    out = tmp_path / "mlm"
+    assert main(["pretrain", "--dataset", "shipped", "--max-texts", "120", "--output-dir", str(out), "--epochs", "1",
+                 "--d-model", "16", "--num-layers", "1", "--num-heads", "2", "--vocab-size", "100",
+                 "--max-length", "24"]) == 0
+    assert capsys.readouterr().out.startswith("pretrain: 114 texts (6 held out)")
+    args = json.loads((out / "pretrain_history.json").read_text())["args"]
+    assert (args["dataset"], args["mlm_probability"], args["lr"]) == ("shipped", 0.4, 3e-3)   # lesson 9's recipe
+
+
 def test_pretrain_cli_errors(tmp_path, capsys):
     assert main(["pretrain", "--data", str(tmp_path / "missing.txt")]) == 2
     assert "missing.txt: file not found" in capsys.readouterr().err
