@@ -187,3 +187,15 @@ def test_read_texts_formats(tmp_path):
         ["first one", "second", "third", "fourth", "fifth"]
     with pytest.raises(ValueError, match="no 'text' column"):
         read_texts(tmp_path / "a.tsv", text_column="text")
+
+
+@pytest.mark.slow  # pretraining 10 epochs and two 15-epoch trainings on the shipped corpus: a few minutes
+def test_pretraining_with_the_cli_defaults_beats_training_from_scratch_on_the_shipped_corpus(tmp_path):
+    """The README's recipe, every option at its default: pretrain, then fine-tune; against `train` from scratch.
+    Measured (seed 0): 0.979 against 0.961; with the old defaults (15% masking, 3 epochs) pretraining lost."""
+    assert main(["pretrain", "--dataset", "shipped", "--output-dir", str(tmp_path / "mlm")]) == 0
+    for name, extra in (("pretrained", ["--pretrained", str(tmp_path / "mlm")]), ("scratch", [])):
+        assert main(["train", "--dataset", "shipped", *extra, "--quiet", "--output-dir", str(tmp_path / name)]) == 0
+    accuracy = {name: json.loads((tmp_path / name / "metrics.json").read_text())["test_accuracy"]
+                for name in ("pretrained", "scratch")}
+    assert accuracy["pretrained"] > accuracy["scratch"] >= 0.9, accuracy

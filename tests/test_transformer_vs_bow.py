@@ -10,8 +10,10 @@ import re
 import numpy as np
 import pytest
 
+import minitransformer as mt
 from minitransformer.cli import main
 from minitransformer.data import shipped_path
+from test_plain_sentences import NEGATIVE, POSITIVE
 
 DATA = pathlib.Path(shipped_path("train")).parent
 
@@ -61,3 +63,12 @@ def test_the_default_transformer_beats_bag_of_words_by_a_wide_margin(tmp_path):
     assert bow < 0.75, f"bag of words reaches {bow:.3f}: the corpus no longer needs word order"
     assert transformer >= 0.90, f"the default Transformer reaches only {transformer:.3f} test accuracy"
     assert transformer >= bow + 0.2
+    # plain sentences, and the same words in another order (tests/test_plain_sentences.py: the plain ones only)
+    sentences = {**{text: "positive" for text in POSITIVE}, **{text: "negative" for text in NEGATIVE},
+                 "The plot was not good.": "negative", "The acting was never boring.": "positive",
+                 "The plot was dull, but the acting was superb.": "positive",
+                 "Although the acting was superb, the plot was dull.": "negative",
+                 "Never boring, a superb film.": "positive", "I would not recommend it.": "negative"}
+    predicted = mt.pipeline("text-classification", model=str(tmp_path / "run"))(list(sentences))
+    wrong = [(text, p) for (text, label), p in zip(sentences.items(), predicted) if p["label"] != label]
+    assert not wrong, f"misread: {wrong}"
