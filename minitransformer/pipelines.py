@@ -3,13 +3,16 @@
     classify = mt.pipeline("text-classification", model="runs/latest")
     classify(["I love it.", "the worst film"])    # [{"label": "positive", "score": 0.97}, {"label": ...}]
     classify("I love it.", top_k=None)            # every label, best first: [{"label", "score"}, ...]
+    ner = mt.pipeline("token-classification", model="runs/ner")       # token_pipeline.py
 
 `model` is a run directory written by `train` (model.npz) or a fine-tuned Hugging Face BERT directory
 (config.json + model.safetensors, as `train --pretrained` writes). One class per task, found by name in TASKS.
+Scores use the temperature `train --calibrate` stored with the run, as `predict` does.
 """
 import numpy as np
 
 from . import run_dir
+from .token_pipeline import TokenClassificationPipeline
 
 FUNCTIONS = ("softmax", "sigmoid", "none")
 UNSET = object()    # top_k not given: the best label only, one dict per text of a list (transformers' legacy form)
@@ -27,6 +30,7 @@ class TextClassificationPipeline:
 
     def __init__(self, model, device="cpu", batch_size=64, top_k=UNSET, function_to_apply="softmax"):
         self.model, self.tokenizer, self.label_names, self.max_length = run_dir.load(model, device)
+        self.temperature = run_dir.temperature(model)      # 1.0 unless train --calibrate stored one
         self.batch_size, self.top_k, self.function_to_apply = batch_size, top_k, function_to_apply
         self._check(top_k, function_to_apply)
 
@@ -37,8 +41,10 @@ class TextClassificationPipeline:
             raise ValueError(f"function_to_apply must be one of {FUNCTIONS}, got {function_to_apply!r}")
 
     def scores(self, texts, function_to_apply="softmax"):
-        """(N, C) float64 scores of a list of texts: softmax / sigmoid of the logits, or the logits."""
+        """(N, C) float64 scores of a list of texts: softmax / sigmoid of the logits / temperature, or the logits."""
         z = run_dir.predict_logits(self.model, self.tokenizer, list(texts), self.max_length, self.batch_size)
+        if function_to_apply != "none":
+            z = z / self.temperature
         if function_to_apply == "softmax":
             z = np.exp(z - z.max(axis=1, keepdims=True))
             return z / z.sum(axis=1, keepdims=True)
@@ -67,7 +73,9 @@ class TextClassificationPipeline:
 
 
 TASKS = {"text-classification": TextClassificationPipeline,
-         "sentiment-analysis": TextClassificationPipeline}       # transformers' alias for the same task
+         "sentiment-analysis": TextClassificationPipeline,       # transformers' alias for the same task
+         "token-classification": TokenClassificationPipeline,
+         "ner": TokenClassificationPipeline}
 
 
 def pipeline(task, model="runs/latest", **kwargs):

@@ -67,9 +67,22 @@ def test_text_classification_returns_hugging_face_shapes_and_the_models_probabil
     assert mt.pipeline("sentiment-analysis", model=str(directory))(TEXTS) == best   # transformers' alias
 
 
+def test_a_calibrated_runs_scores_use_its_stored_temperature(run, tmp_path):
+    import json
+    import shutil
+    calibrated = tmp_path / "calibrated"
+    shutil.copytree(run, calibrated)
+    (calibrated / "calibration.json").write_text(json.dumps({"temperature": 2.0}))
+    model, tokenizer, _, max_length = run_dir.load(str(run))
+    logits = run_dir.predict_logits(model, tokenizer, TEXTS, max_length)
+    scores = mt.pipeline("text-classification", model=str(calibrated)).scores(TEXTS)
+    expected = np.exp(logits / 2.0) / np.exp(logits / 2.0).sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(scores, expected, rtol=1e-6)
+
+
 def test_wrong_tasks_arguments_and_inputs_are_clear_errors(run):
-    with pytest.raises(ValueError, match="unknown task 'translation'; known tasks: sentiment-analysis, "
-                                         "text-classification"):
+    with pytest.raises(ValueError, match="unknown task 'translation'; known tasks: ner, sentiment-analysis, "
+                                         "text-classification, token-classification"):
         mt.pipeline("translation", model=str(run))
     with pytest.raises(FileNotFoundError, match="no model.npz there"):
         mt.pipeline("text-classification", model=str(run.parent / "nowhere"))
