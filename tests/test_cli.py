@@ -2,7 +2,6 @@
 --help for every option; user mistakes as one-line errors with exit code 2."""
 import io
 import json
-import os
 import pathlib
 import subprocess
 import sys

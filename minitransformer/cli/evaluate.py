@@ -8,7 +8,8 @@ reliability diagram) and the confusion matrix of a trained model on a labelled f
 import os
 
 from . import tagging
-from .options import UsageError, check_device, dataset_names, existing, option, positive
+from .data import evaluation_data
+from .options import UsageError, check_device, dataset_names, option, positive
 
 
 def add_evaluate(subparsers):
@@ -36,31 +37,6 @@ def add_evaluate(subparsers):
     option(p, "--device", default="cpu", help="cpu, or cuda / cuda:N")
     tagging.add_repair_option(p)
     p.set_defaults(func=run_evaluate)
-
-
-def evaluation_data(args, saved, label_names):
-    """(name for the output, TextDataset): --data, --dataset, or the test split of the run in --model-dir."""
-    from ..data import load_dataset, train_validation_test_split
-    from ..data.registry import SHIPPED
-    text_column = args.text_column or saved.get("text_column") or "sentence"    # a run trained on --text-column
-    label_column = args.label_column or saved.get("label_column") or "label"    # review reads review
-    cols = dict(text_column=text_column, label_column=label_column, label_names=label_names)
-    if args.data:
-        return args.data, load_dataset(existing(args.data, "--data"), **cols)
-    dataset = args.dataset or saved.get("dataset") or (None if saved.get("train") else SHIPPED)
-    if dataset:
-        test = load_dataset(dataset, split="test")
-        if test.label_names != list(label_names):
-            raise UsageError(f"--dataset {dataset}: its labels {test.label_names} are not the model's "
-                             f"{list(label_names)}")
-        return f"{dataset} (test split)", test
-    if saved.get("test"):
-        return saved["test"], load_dataset(existing(saved["test"], "the run's test file"), **cols)
-    # the test part `train` split off its one file, split again the same way
-    whole = load_dataset(existing(saved["train"], "the run's training file"), **cols)
-    fractions = dict(validation=0 if saved.get("validation") else saved["validation_split"], test=saved["test_split"])
-    return f"{saved['train']} (the test part split off it)", \
-        train_validation_test_split(whole, seed=saved["seed"], **fractions)[2]
 
 
 def run_evaluate(args):

@@ -10,6 +10,7 @@ import os
 
 from .options import (UsageError, add_loop_options, add_model_options, add_vocab_options, check_device,
                       check_sizes, dataset_names, option)
+from .data import pretraining_texts
 from .train import DEFAULT_DATASET, FINE_TUNING_FILE
 
 # Lesson 09's recipe (measured there on the shipped corpus): 40% masking (Wettig et al. 2022), 10 epochs of batch 64
@@ -54,24 +55,6 @@ def add_pretrain(subparsers):
     p.set_defaults(func=run_pretrain)
 
 
-def _texts(args, read_texts):
-    """The texts to pretrain on: --data files, else a dataset's training split (the default one falls back to the
-    shipped corpus with a one-line notice when it cannot be fetched)."""
-    from ..data import FetchError
-    from ..data.registry import SHIPPED, load_named
-    if args.data:
-        return read_texts(args.data, args.text_column)
-    name = args.dataset or DEFAULT_DATASET
-    try:
-        return load_named(name, split="train", log=print).texts
-    except FetchError as e:
-        if args.dataset:
-            raise
-        print(f"note: {e}. Pretraining on the shipped corpus instead (generated sentences, data/README.md).")
-        args.dataset = SHIPPED
-        return load_named(SHIPPED, split="train").texts
-
-
 def run_pretrain(args):
     import numpy as np
 
@@ -91,7 +74,7 @@ def run_pretrain(args):
         raise UsageError(f"--max-texts must be at least 1, got {args.max_texts}")
     device = check_device(args.device)
     mt.manual_seed(args.seed)
-    texts = _texts(args, read_texts)[:args.max_texts]
+    texts = pretraining_texts(args, DEFAULT_DATASET, read_texts)[:args.max_texts]
     order = np.random.default_rng(args.seed).permutation(len(texts))
     n_val = int(len(texts) * args.validation_fraction)
     val_texts = [texts[i] for i in order[:n_val]]

