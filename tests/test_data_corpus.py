@@ -143,7 +143,7 @@ def test_plain_forms_are_there(splits):
     texts = {text.lower().rstrip(".!") for text, _ in splits["train"]}
     joined = "\n".join(texts)
     for plain in (r"^(i|we) (really |absolutely )?love (it|this one)$",
-                  r"^(i|we) (really |absolutely )?hate (it|this one)$", r"^(it was |this was )?the worst \w+ i have ever",
-                  r"^(it was |this was )?the best \w+ i have ever", r"^an? (superb|dull) \w+$",
-                  r"^never \w+, an? \w+ \w+$"):
+                  r"^(i|we) (really |absolutely )?hate (it|this one)$",
+                  r"^(it was |this was )?the worst \w+ i have ever", r"^(it was |this was )?the best \w+ i have ever",
+                  r"^an? (superb|dull) \w+$", r"^never \w+, an? \w+ \w+$"):
         assert re.search(plain, joined, flags=re.MULTILINE), plain
