@@ -1,6 +1,6 @@
 """Masked-language-model pretraining of a BERT on unlabeled text, and the bridge to fine-tuning.
 
-    texts = read_texts(["data/train.tsv"])                    # sentences only: labels are never read
+    texts = read_texts([shipped_path("train")])               # sentences only: labels are never read
     tokenizer = WordPieceTokenizer.train(texts, vocab_size=2000)
     model = BertForMaskedLM(BertConfig.tiny(tokenizer.vocab_size, pad_token_id=tokenizer.pad_token_id))
     history = pretrain(model, MaskedLMLoader(texts, tokenizer), epochs=3)   # training.fit with an MLM evaluate

@@ -12,6 +12,7 @@ import pytest
 
 from minitransformer import memory, training
 from minitransformer.cli import main
+from minitransformer.data import shipped_path
 from minitransformer.io.checkpoint import load_npz
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
@@ -22,7 +23,7 @@ CONTRAST = re.compile(r"\b(but|although|though|yet|however)\b", re.IGNORECASE)
 
 def imbalanced_rows(split, n):
     """n rows, 80% positive, 15% negative, 5% mixed (the corpus's contrast sentences), from a shipped split."""
-    rows = [line.split("\t") for line in (REPO / "data" / f"{split}.tsv").read_text().splitlines()[1:]]
+    rows = [line.split("\t") for line in pathlib.Path(shipped_path(split)).read_text().splitlines()[1:]]
     plain = {label: [t for t, lab in rows if lab == label and not CONTRAST.search(t)] for label in ("positive",
                                                                                                      "negative")}
     mixed = [t for t, _ in rows if CONTRAST.search(t)]
