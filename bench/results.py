@@ -8,7 +8,8 @@ with `train --pretrained minilm`'s defaults, beside published numbers.
     python bench/results.py --table                           # print the table from what is recorded
 
 Each measurement is written to bench/results.json as soon as it is done (with the date, the training time and
-the load average), so a long table can be filled over several runs; a model not yet measured shows as "-".
+the load average: times on a shared machine say little, so the table leaves them out), so a long table can be
+filled over several runs; a model not yet measured shows as "-".
 The split is each dataset's fixed one (data/registry.py), the same for all three models.
 """
 import argparse
@@ -81,9 +82,7 @@ def table():
         cells = []
         for model in MODELS:
             r = results.get(name, {}).get(model)
-            cells.append("-" if r is None else f"{r['accuracy']:.3f}" + (
-                f" ({r['train_seconds'] / 60:.0f} min)" if r["train_seconds"] >= 90 else
-                f" ({r['train_seconds']:.0f} s)"))
+            cells.append("-" if r is None else f"{r['accuracy']:.3f}")
         lines.append(f"| {name} | " + " | ".join(cells) + f" | {PUBLISHED[name]} |")
     return "\n".join(lines)
 
