@@ -189,3 +189,37 @@ def test_bpe_training_makes_the_merges_of_the_tokenizers_library():
     merges, counts = [(left, right) for left, right, *_ in ours.merges], [m[3] for m in ours.merges]
     for k in [k for k in range(1, stop + 1) if counts[k] != counts[k - 1]]:
         assert set(merges[:k]) == set(ref_merges[:k]), f"merges made by the end of count level {counts[k - 1]}"
+
+
+def load_fixture_script(name):
+    """A tests/fixtures/make_*.py script as a module (its functions compute the stored reference values live)."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(name, REPO / "tests" / "fixtures" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_lower_casing_equals_hugging_face_on_every_code_point(vocab_path):
+    """Every code point, just before a word-final 'Σ' and after a word-initial one: our lower-casing equals the slow
+    BertTokenizer's own lower-casing step, character for character; and the Rust normalizer's, except on code
+    points that this Python's Unicode tables leave unassigned (the slow tokenizer and we delete those as Cn)."""
+    from minitransformer.tokenizer.basic import lower_case
+    make = load_fixture_script("make_lowercase_cases")
+    cps = [c for c in make.code_points() if c != 10]  # "\n" separates the cases
+    words = [make.TEMPLATE.format(chr(c)) for c in cps]
+    text = "\n".join(words)
+    ours = lower_case(text)
+    assert ours == make.slow_lowercase(slow_tokenizer_class()(str(vocab_path)))(text)
+    rust = make.rust_lowercase()(text).split("\n")
+    differ = [c for c, mine, theirs in zip(cps, ours.split("\n"), rust) if mine != theirs]
+    assert all(unicodedata.category(chr(c)) == "Cn" for c in differ), [hex(c) for c in differ]
+    assert len(differ) < 100 and len(rust) == len(words)
+
+
+def test_the_lowercase_fixture_is_what_hugging_face_gives_now():
+    stored = json.loads((REPO / "tests" / "fixtures" / "bert_uncased_lowercase_cases.json").read_text("utf-8"))
+    live = load_fixture_script("make_lowercase_cases").reference_cases()
+    if live["meta"]["unicodedata"] != stored["meta"]["unicodedata"]:
+        pytest.skip("this Python's Unicode tables differ from those the fixture was made with")
+    assert live["cases"] == stored["cases"]

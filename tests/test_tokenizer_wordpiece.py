@@ -46,15 +46,19 @@ def test_real_vocab_splits_rare_words(bert_dir):
 
 
 def test_never_split_tokens_stay_whole_and_as_written():
-    # Hugging Face (slow BertTokenizer, these exact outputs): a never_split token skips lower-casing, accent and
-    # punctuation splitting, and WordPiece too, also when lower-casing made it ('UNAFFABLE'); tokenize() returns it
-    # as written, and its id is [UNK] when the vocabulary lacks it.
+    # Hugging Face's slow BertTokenizer (transformers 4.57, these exact outputs): the text is lower-cased before the
+    # basic tokenizer compares words with never_split, so with lower-casing only lower-case entries can match:
+    # 'Run' and '[FOO]' never do ('[foo]' splits at its brackets), 'unaffable' does, also when lower-casing made it
+    # ('UNAFFABLE'). A matching token skips accent and punctuation splitting, and WordPiece too; tokenize() returns
+    # it as written, and its id is [UNK] when the vocabulary lacks it.
     tok = WordPieceTokenizer(VOCAB, never_split=["[FOO]", "Run", "unaffable"])
     assert tok.tokenize("[FOO] Run run! unaffable UNAFFABLE") == \
-        ["[FOO]", "Run", "run", "[UNK]", "unaffable", "unaffable"]
-    assert tok.encode("[FOO] Run run unaffable") == [2, 1, 1, 18, 1, 3]
+        ["[UNK]", "[UNK]", "[UNK]", "run", "run", "[UNK]", "unaffable", "unaffable"]
+    assert tok.encode("[FOO] Run run unaffable") == [2, 1, 1, 1, 18, 18, 1, 3]
     assert tok("[FOO] Run run unaffable", return_offsets_mapping=True)["offset_mapping"] == \
-        [(0, 0), (0, 5), (6, 9), (10, 13), (14, 23), (0, 0)]
+        [(0, 0), (0, 1), (1, 4), (4, 5), (6, 9), (10, 13), (14, 23), (0, 0)]
+    tok = WordPieceTokenizer(VOCAB, never_split=["[FOO]", "Run"], do_lower_case=False)  # without lower-casing
+    assert tok.tokenize("[FOO] Run run") == ["[FOO]", "Run", "run"]
     # asked again after lower-casing: 'RUN-A' becomes 'run-a', which then escapes the punctuation split
     tok = WordPieceTokenizer(VOCAB, never_split=["run-a"])
     assert tok.tokenize("RUN-A run-a Run-A, run-ab") == \

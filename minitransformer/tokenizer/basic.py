@@ -1,4 +1,4 @@
-"""BERT's basic tokenizer, exactly as Hugging Face's slow BertTokenizer: clean, CJK, NFC, lower/accents, punctuation.
+"""BERT's basic tokenizer, exactly as Hugging Face's slow BertTokenizer: lower, clean, CJK, NFC, accents, punctuation.
 
 The rules (REFERENCE.md, transformers 4.x ``tokenization_bert.py``) are written out once, per character, in
 ``hf_basic_tokenize``. ``BasicTokenizer.tokenize`` gives the same tokens faster: it first cuts the text at
@@ -47,6 +47,16 @@ def is_cjk(cp):
     return any(lo <= cp <= hi for lo, hi in _CJK_RANGES)
 
 
+def lower_case(text):
+    """Each character lower-cased on its own, as BERT does: 'ΟΔΟΣ' -> 'οδοσ', 'İ' -> 'i̇' (i + U+0307), 'ẞ' -> 'ß'.
+
+    Hugging Face's slow BertTokenizer lower-cases the text one character at a time before its basic tokenizer
+    runs, and the Rust normalizer maps each char alone. str.lower() on a whole word applies Unicode's one context
+    rule (Final_Sigma: a word-final 'Σ' becomes 'ς', a different vocabulary entry), which BERT never does.
+    """
+    return "".join([ch.lower() for ch in text])
+
+
 def strip_accents(text):
     """NFD-decompose, then drop every combining mark (category Mn): 'café' -> 'cafe'."""
     if text.isascii():
@@ -89,12 +99,15 @@ def clean_text(text, tokenize_chinese_chars=True):
 def hf_basic_tokenize(text, do_lower_case=True, strip_accents_=None, tokenize_chinese_chars=True,
                       never_split=()):
     """The reference rules, in Hugging Face's order, one character at a time (slow; the oracle for the fast path)."""
+    if do_lower_case:
+        # first, as BertTokenizer.tokenize does (special tokens are cut out before this), so never_split then
+        # compares lower-cased words; HF's basic tokenizer lower-cases again later, a no-op on lower-case text
+        text = lower_case(text)
     text = unicodedata.normalize("NFC", clean_text(text, tokenize_chinese_chars))
     tokens = []
     for token in text.split():
         if token not in never_split:
             if do_lower_case:
-                token = token.lower()
                 if strip_accents_ is not False:
                     token = strip_accents(token)
             elif strip_accents_:
@@ -107,7 +120,11 @@ def hf_basic_tokenize(text, do_lower_case=True, strip_accents_=None, tokenize_ch
 
 
 class BasicTokenizer:
-    """Text -> list of basic tokens (words and single punctuation marks), identical to Hugging Face's BasicTokenizer."""
+    """Text -> list of basic tokens (words and single punctuation marks), as Hugging Face's BertTokenizer makes them.
+
+    Lower-casing is per character, as BertTokenizer and the Rust tokenizer do it (HF's BasicTokenizer class, called
+    on its own, lower-cases whole words and so writes a word-final 'Σ' as 'ς'; BertTokenizer never reaches that).
+    """
 
     def __init__(self, do_lower_case=True, strip_accents=None, tokenize_chinese_chars=True, never_split=None,
                  cache_size=500_000):

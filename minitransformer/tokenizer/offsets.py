@@ -1,9 +1,9 @@
 """Character spans of tokens in the original text (for NER): align basic tokens back to the characters they came from.
 
-The exact tokens come from the normal path; here each original character is normalised on its own, remembering
-where it came from. When that per-character view spells the same basic token (almost always), every WordPiece
-piece gets its exact span; when NFC or context-dependent lower-casing joined characters, the token's pieces all
-get the whole token's span; if even the token count differs, the whole separator-free word's span.
+The exact tokens come from the normal path; here each original character is normalised on its own (lower-casing is
+per character there too), remembering where it came from. When that per-character view spells the same basic token
+(almost always), every WordPiece piece gets its exact span; when NFC joined characters, the token's pieces all get
+the whole token's span; if even the token count differs, the whole separator-free word's span.
 """
 from .basic import is_cjk, is_control, is_punctuation, is_whitespace, strip_accents
 
