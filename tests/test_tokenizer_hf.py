@@ -223,3 +223,112 @@ def test_the_lowercase_fixture_is_what_hugging_face_gives_now():
     if live["meta"]["unicodedata"] != stored["meta"]["unicodedata"]:
         pytest.skip("this Python's Unicode tables differ from those the fixture was made with")
     assert live["cases"] == stored["cases"]
+
+
+def test_the_call_options_fixture_is_what_hugging_face_gives_now():
+    stored = [json.loads(line) for line in
+              (REPO / "tests" / "fixtures" / "bert_uncased_call_options.jsonl").read_text("utf-8").splitlines()]
+    live = load_fixture_script("make_call_options").reference_lines()
+    assert [{k: v for k, v in c.items() if k != "transformers"} for c in live] == \
+        [{k: v for k, v in c.items() if k != "transformers"} for c in stored]
+
+
+def plain(value):
+    if hasattr(value, "tolist"):
+        value = value.tolist()
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    return value
+
+
+def same_as_fast(fast, ours, args, kwargs):
+    """Both raise, or the same fields, word_ids and sequence_ids for every row. Where the fast tokenizer panics
+    (a stride too large) or windows a pair under longest_first that cuts both sequences, we raise a ValueError;
+    without return_overflowing_tokens we ignore the stride, as the slow tokenizer (the fast one panics)."""
+    try:
+        ref = fast(*args, **kwargs)
+    except BaseException as e:  # the Rust panic is a BaseException
+        ref = e
+    try:
+        mine = ours(*args, **kwargs)
+    except ValueError as e:
+        assert isinstance(ref, BaseException) or "would cut both sequences" in str(e), (args, kwargs, e)
+        return False
+    if isinstance(ref, BaseException):  # Rust checks the stride also when no overflow is asked for (and panics)
+        assert "stride" in str(ref) and not kwargs.get("return_overflowing_tokens"), (args, kwargs, ref)
+        return False
+    assert {k: plain(v) for k, v in mine.items()} == {k: plain(v) for k, v in ref.items()}, (args, kwargs)
+    rows = len(ref["input_ids"]) if isinstance(plain(ref["input_ids"])[0], list) else 1
+    for i in range(rows):
+        assert mine.word_ids(i) == ref.word_ids(i) and mine.sequence_ids(i) == ref.sequence_ids(i), (args, kwargs)
+    return True
+
+
+def known_difference(slow, fast, args, kwargs, single_pair):
+    """A call where the slow and fast tokenizers differ and we follow the slow one (see the test below)."""
+    truncation = kwargs.get("truncation")
+    if truncation is None:
+        truncation = kwargs.get("max_length") is not None and not kwargs.get("padding")
+    if (len(args) == 1 and truncation == "only_second") or (single_pair and not args[1]):
+        return True
+    if len(args) == 2 and truncation in (True, "longest_first") and kwargs.get("max_length"):
+        cut = dict(truncation=True, max_length=kwargs["max_length"],
+                   add_special_tokens=kwargs.get("add_special_tokens", True),
+                   is_split_into_words=kwargs.get("is_split_into_words", False))
+        return slow(*args, **cut)["input_ids"] != fast(*args, **cut)["input_ids"]
+    return False
+
+
+def test_random_calls_with_every_option_equal_the_fast_tokenizer(vocab_path):
+    """Random texts, pairs and batches with random options. Left out, each a known difference between the slow
+    and fast tokenizers where we follow the slow one: a single text with truncation='only_second' (slow ignores
+    it, fast raises), an empty single text_pair (fast drops it), and pairs whose longest_first cut differs between
+    the two (slow: one token at a time from the longer, the second on a tie; fast: split the budget in halves)."""
+    transformers.logging.set_verbosity_error()
+    fast = transformers.BertTokenizerFast.from_pretrained(str(vocab_path.parent))
+    slow = slow_tokenizer_class()(str(vocab_path))
+    ours = WordPieceTokenizer.from_vocab_file(vocab_path)
+    rng = random.Random(7)
+    compared = 0
+    for _ in range(700):
+        pair, batch = rng.random() < 0.4, rng.random() < 0.7
+        texts = lambda: [" ".join(sentences(rng, 2)) for _ in range(3)] if batch else " ".join(sentences(rng, 2))
+        a, b = texts(), (texts() if pair else None)
+        kwargs = dict(padding=rng.choice([False, True, "max_length"]), max_length=rng.choice([None, 6, 9, 12, 16]),
+                      truncation=rng.choice([None, True, "only_first", "only_second", False]),
+                      return_special_tokens_mask=rng.random() < .5, return_length=rng.random() < .5,
+                      return_offsets_mapping=rng.random() < .5, return_overflowing_tokens=rng.random() < .5,
+                      stride=rng.choice([0, 0, 1, 2]), pad_to_multiple_of=rng.choice([None, None, 8]),
+                      add_special_tokens=rng.random() < .85, padding_side=rng.choice(["left", "right"]))
+        side = rng.choice(["left", "right"])
+        fast.truncation_side = slow.truncation_side = ours.truncation_side = side
+        args = (a, b) if pair else (a,)
+        if not known_difference(slow, fast, args, kwargs, pair and not batch):
+            compared += same_as_fast(fast, ours, args, kwargs)
+    assert compared > 400
+
+
+def test_is_split_into_words_and_word_ids_equal_the_fast_tokenizer(vocab_path):
+    transformers.logging.set_verbosity_error()
+    fast = transformers.BertTokenizerFast.from_pretrained(str(vocab_path.parent))
+    ours = WordPieceTokenizer.from_vocab_file(vocab_path)
+    for text in random_texts(800, seed=5):  # word_ids of plain text, wherever the ids agree
+        ref, mine = fast(text), ours(text)
+        if ref["input_ids"] == mine["input_ids"]:
+            assert mine.word_ids() == ref.word_ids(), repr(text)
+    rng = random.Random(1)
+    pool = "Hello world! New\u00a0York e-mail don't [MASK] café ΟΔΟΣ 北京 x".split(" ") + ["", " ", "a b", "\x00"]
+    compared = 0
+    for _ in range(500):
+        batch, pair = rng.random() < .5, rng.random() < .3
+        words = lambda: [rng.choice(pool) for _ in range(rng.randint(0, 8))]
+        a = [words() for _ in range(3)] if batch else words()
+        b = ([words() for _ in range(3)] if batch else words()) if pair else None
+        kwargs = dict(is_split_into_words=True, return_offsets_mapping=rng.random() < .5,
+                      padding=rng.choice([False, True]), truncation=rng.choice([None, "only_first"]),
+                      max_length=rng.choice([None, 8, 12]), return_overflowing_tokens=rng.random() < .3,
+                      stride=rng.choice([0, 1]))
+        args = (a, b) if pair else (a,)
+        if not known_difference(ours, fast, args, kwargs, pair and not batch):  # ours follows the slow cut
+            compared += same_as_fast(fast, ours, args, kwargs)
+    assert compared > 300

@@ -5,7 +5,7 @@ import os
 from .vocab import load_vocab, save_vocab
 
 _CONFIG_KEYS = ("do_lower_case", "strip_accents", "tokenize_chinese_chars", "unk_token", "sep_token", "pad_token",
-                "cls_token", "mask_token", "model_max_length", "never_split")
+                "cls_token", "mask_token", "model_max_length", "never_split", "padding_side", "truncation_side")
 _SPECIAL_KEYS = ("unk_token", "sep_token", "pad_token", "cls_token", "mask_token")
 
 
@@ -64,7 +64,8 @@ def save(self, directory):
     config = {"tokenizer_class": "BertTokenizer", "do_lower_case": self.basic.do_lower_case,
               "strip_accents": self.basic.strip_accents,
               "tokenize_chinese_chars": self.basic.tokenize_chinese_chars,
-              "model_max_length": self.model_max_length, **specials}
+              "model_max_length": self.model_max_length, "padding_side": self.padding_side,
+              "truncation_side": self.truncation_side, **specials}
     if self.basic.never_split:
         config["never_split"] = sorted(self.basic.never_split)
     for path, content in zip(paths[1:], (config, specials)):

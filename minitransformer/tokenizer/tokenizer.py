@@ -3,9 +3,9 @@ import re
 
 from . import pretrained
 from .basic import BasicTokenizer, SPLIT_MISMATCH_RE, WORD_RE
-from .encoding import (PADDING, TRUNCATION, check_option, pad_batch, to_batch_encoding, truncate_pair,
-                       with_special_tokens)
+from .call import call
 from .offsets import word_piece_spans
+from .truncation import Segment, check_side
 from .wordpiece import wordpiece_split
 
 SPECIAL_ROLES = ("unk_token", "sep_token", "pad_token", "cls_token", "mask_token")
@@ -18,8 +18,8 @@ class WordPieceTokenizer:
 
     def __init__(self, vocab, do_lower_case=True, strip_accents=None, tokenize_chinese_chars=True,
                  unk_token="[UNK]", sep_token="[SEP]", pad_token="[PAD]", cls_token="[CLS]", mask_token="[MASK]",
-                 model_max_length=512, max_input_chars_per_word=100, never_split=None, source="vocabulary",
-                 cache_size=1_000_000):
+                 model_max_length=512, max_input_chars_per_word=100, never_split=None, padding_side="right",
+                 truncation_side="right", source="vocabulary", cache_size=1_000_000):
         self.vocab = dict(vocab)
         self.ids_to_tokens = {i: t for t, i in self.vocab.items()}
         self.basic = BasicTokenizer(do_lower_case, strip_accents, tokenize_chinese_chars, never_split)
@@ -36,6 +36,7 @@ class WordPieceTokenizer:
         self.pad_token_id, self.cls_token_id = self.vocab[pad_token], self.vocab[cls_token]
         self.mask_token_id = self.vocab.get(self.mask_token)
         self.model_max_length = model_max_length
+        self.padding_side, self.truncation_side = padding_side, truncation_side
         self.max_input_chars_per_word = max_input_chars_per_word
         self._max_piece = max(map(len, self.vocab))
         self.all_special_tokens = [t for t in (unk_token, sep_token, pad_token, cls_token, self.mask_token) if t]
@@ -43,7 +44,8 @@ class WordPieceTokenizer:
         # Special tokens typed in the text stay whole (HF's added-token trie): longest name first, case-sensitive.
         names = sorted(set(self.all_special_tokens), key=len, reverse=True)
         self._special_re = re.compile("(" + "|".join(map(re.escape, names)) + ")")
-        self._cache, self._cache_size = {}, cache_size
+        self._cache, self._cache_size = {}, cache_size  # separator-free word -> its ids
+        self._local_words = {}  # the same words -> the basic word of each id within it (None: all one word)
         # HF's tokenize() returns a never_split token as written even when the vocabulary lacks it (its id is [UNK])
         self._never_split_unknown = not self.basic.never_split <= self.vocab.keys()
         self.merges = []  # filled by train(): the merges in the order they were made
@@ -68,6 +70,25 @@ class WordPieceTokenizer:
                   **specials)
         tok.merges = result.merges
         return tok
+
+    # ----- padding and truncation sides (attributes, as in Hugging Face; a call argument overrides them) -----
+    @property
+    def padding_side(self):
+        """Where padding goes: "right" (default) or "left" ([PAD] before [CLS])."""
+        return self._padding_side
+
+    @padding_side.setter
+    def padding_side(self, value):
+        self._padding_side = check_side(value, "padding_side")
+
+    @property
+    def truncation_side(self):
+        """Which end truncation cuts: "right" (default: keep the start) or "left" (keep the end)."""
+        return self._truncation_side
+
+    @truncation_side.setter
+    def truncation_side(self, value):
+        self._truncation_side = check_side(value, "truncation_side")
 
     # ----- vocabulary -----
     @property
@@ -131,12 +152,16 @@ class WordPieceTokenizer:
                 for token in self.basic._tokenize_word_uncached(word)]
 
     def _word_ids(self, word):
-        """Ids of one separator-free word (the cache-miss path), remembered for the next time the word appears."""
+        """Ids of one separator-free piece of text (the cache-miss path), remembered for the next time it appears,
+        with the index of the basic word each id belongs to (None when the piece is one word)."""
         get, unk = self.vocab.get, self.unk_token_id
-        ids = [get(piece, unk) for pieces in self._word_pieces(word) for piece in pieces]
+        groups = self._word_pieces(word)
+        ids = [get(piece, unk) for pieces in groups for piece in pieces]
         if len(self._cache) >= self._cache_size:
             self._cache.clear()  # bounded memory; the frequent words come straight back
+            self._local_words.clear()
         self._cache[word] = ids
+        self._local_words[word] = None if len(groups) <= 1 else [i for i, ps in enumerate(groups) for _ in ps]
         return ids
 
     def _plain_ids(self, text):
@@ -147,6 +172,26 @@ class WordPieceTokenizer:
             word_ids = get(word)
             ids += word_ids if word_ids is not None else self._word_ids(word)
         return ids
+
+    def _plain_ids_and_words(self, text, ids, words, first):
+        """Append the ids of text without special tokens and the index (from `first`) of the basic word each
+        came from; return the next free word index."""
+        chunks = text.split() if SPLIT_MISMATCH_RE.search(text) is None else WORD_RE.findall(text)
+        get = self._cache.get
+        for chunk in chunks:
+            chunk_ids = get(chunk)
+            if chunk_ids is None:
+                chunk_ids = self._word_ids(chunk)
+            ids += chunk_ids
+            local = self._local_words[chunk]
+            if local is None:
+                if chunk_ids:
+                    words += [first] * len(chunk_ids)
+                    first += 1
+            else:
+                words += [first + w for w in local]
+                first += local[-1] + 1
+        return first
 
     def _text_ids(self, text):
         if self._special_re.search(text) is None:
@@ -159,87 +204,57 @@ class WordPieceTokenizer:
                 ids += self._plain_ids(part)
         return ids
 
+    def _segment(self, text, with_offsets=False, split_into_words=False, words=True):
+        """A Segment of `text`: ids, (start, end) character spans when asked, and the word index of every token
+        (unless words=False). With split_into_words `text` is a list of words: each token's word is its word's
+        index in the list, and its span is within that word (as Hugging Face's fast tokenizer)."""
+        if split_into_words:
+            ids, offsets, indices = [], [] if with_offsets else None, []
+            for i, word in enumerate(text):
+                part = self._segment(word, with_offsets, words=False)
+                ids += part.ids
+                indices += [i] * len(part.ids)
+                if with_offsets:
+                    offsets += part.offsets
+            return Segment(ids, offsets, indices if words else None)
+        if with_offsets:
+            segment = self._text_ids_and_offsets(text)
+            return segment if words else Segment(segment.ids, segment.offsets, None)
+        if not words:
+            return Segment(self._text_ids(text), None, None)
+        ids, indices, first = [], [], 0
+        for i, part in enumerate(self._special_re.split(text)):
+            if i % 2:  # odd parts are the captured special tokens: a word each
+                ids.append(self.vocab[part])
+                indices.append(first)
+                first += 1
+            elif part:
+                first = self._plain_ids_and_words(part, ids, indices, first)
+        return Segment(ids, None, indices)
+
     def _text_ids_and_offsets(self, text):
-        """Ids plus (start, end) character spans into ``text`` for every token (the slower path, for NER)."""
-        ids, spans, pos = [], [], 0
+        """A Segment with (start, end) character spans into ``text`` for every token (the slower path, for NER)."""
+        ids, spans, words, pos = [], [], [], 0
         for i, part in enumerate(self._special_re.split(text)):
             if i % 2:  # a special token typed in the text spans its own characters
                 ids.append(self.vocab[part])
                 spans.append((pos, pos + len(part)))
+                words.append(words[-1] + 1 if words else 0)
             else:
                 for m in WORD_RE.finditer(part):
                     word, base = m.group(), pos + m.start()
                     pieces = self._word_pieces(word)
                     tokens = self.basic._tokenize_word_uncached(word)
                     ids += [self.vocab.get(p, self.unk_token_id) for ps in pieces for p in ps]
+                    first = words[-1] + 1 if words else 0
+                    words += [first + w for w, ps in enumerate(pieces) for _ in ps]
                     spans += [(base + s, base + e)
                               for s, e in word_piece_spans(word, self.basic, tokens, pieces, self.unk_token)]
             pos += len(part)
-        return ids, spans
+        return Segment(ids, spans, words)
 
-    # ----- the Hugging Face-style call -----
-    def __call__(self, text, text_pair=None, padding=False, truncation=None, max_length=None, return_tensors=None,
-                 add_special_tokens=True, return_token_type_ids=True, return_attention_mask=True,
-                 return_offsets_mapping=False):
-        """Encode a text, a pair, or a batch of them into input_ids / token_type_ids / attention_mask (HF semantics)."""
-        texts, pairs, single = self._as_batch(text, text_pair)
-        padding = check_option(padding, PADDING, "padding")
-        if truncation is None:  # HF: max_length alone (without padding) means truncate longest_first
-            truncation = max_length is not None and padding is None
-        truncation = check_option(truncation, TRUNCATION, "truncation")
-        if (truncation or padding == "max_length") and max_length is None:
-            max_length = self.model_max_length
-        num_special = (3 if pairs is not None else 2) if add_special_tokens else 0
-        if truncation and max_length < num_special:
-            raise ValueError(f"max_length={max_length} is smaller than the {num_special} special tokens "
-                             f"{'[CLS] A [SEP] B [SEP]' if pairs is not None else '[CLS] A [SEP]'} need")
-        encode = self._text_ids_and_offsets if return_offsets_mapping else (lambda t: (self._text_ids(t), None))
-        rows = []
-        for i, t in enumerate(texts):
-            a, a_off = encode(t)
-            b, b_off = encode(pairs[i]) if pairs is not None else (None, None)
-            if truncation:
-                a, b = truncate_pair(a, b, max_length, truncation, num_special)
-            if add_special_tokens:
-                ids, types = with_special_tokens(a, b, self.cls_token_id, self.sep_token_id)
-            else:
-                ids, types = a + (b or []), [0] * len(a) + [1] * len(b or [])
-            row = {"input_ids": ids}
-            if return_token_type_ids:
-                row["token_type_ids"] = types
-            if return_attention_mask:
-                row["attention_mask"] = [1] * len(ids)
-            if return_offsets_mapping:
-                edge = [(0, 0)] if add_special_tokens else []
-                row["offset_mapping"] = edge + a_off[:len(a)] + edge + (b_off[:len(b)] + edge if b is not None else [])
-            rows.append(row)
-        if padding:
-            length = max_length if padding == "max_length" else max((len(r["input_ids"]) for r in rows), default=0)
-            pad_values = {"input_ids": self.pad_token_id, "token_type_ids": 0, "attention_mask": 0,
-                          "offset_mapping": (0, 0)}
-            rows = pad_batch(rows, pad_values, length)
-        return to_batch_encoding(rows, single, return_tensors)
-
-    def _as_batch(self, text, text_pair):
-        """(texts, pairs or None, single?) from the many shapes HF accepts, with a clear TypeError otherwise."""
-        if isinstance(text, str):
-            if text_pair is not None:
-                self._check_text(text_pair, None, "text_pair")
-                return [text], [text_pair], True
-            return [text], None, True
-        if not isinstance(text, (list, tuple)):
-            raise TypeError(f"text must be a str or a list of str, got {type(text).__name__}")
-        if text_pair is None and text and all(isinstance(t, (list, tuple)) and len(t) == 2 for t in text):
-            text, text_pair = [t[0] for t in text], [t[1] for t in text]  # a batch of (a, b) pairs
-        for i, t in enumerate(text):
-            self._check_text(t, i)
-        if text_pair is not None:
-            if not isinstance(text_pair, (list, tuple)) or len(text_pair) != len(text):
-                raise TypeError(f"text_pair must be a list of {len(text)} str to go with the batch of texts, "
-                                f"got {type(text_pair).__name__}")
-            for i, t in enumerate(text_pair):
-                self._check_text(t, i, "text_pair")
-        return list(text), (list(text_pair) if text_pair is not None else None), False
+    # ----- the Hugging Face-style call (call.py) -----
+    __call__ = call
 
     # ----- ids -> text -----
     def decode(self, ids, skip_special_tokens=False, clean_up_tokenization_spaces=True):
