@@ -98,3 +98,19 @@ def test_minilm_live_parity(bert_dir):
     with mt.no_grad():
         actual = model(batch["input_ids"], batch["attention_mask"], batch["token_type_ids"]).last_hidden_state
     assert np.abs(actual.numpy() - expected).max() <= 1e-4
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.bool_, np.float32, np.float64])
+def test_bool_and_float_masks_give_what_transformers_gives(tmp_path, dtype):
+    """transformers takes the mask as int, bool or float (its (1 - m) * min); so do we, with the same outputs."""
+    mt.manual_seed(3)
+    model = BertModel(config()).eval()
+    model.save_pretrained(tmp_path)
+    hf = transformers.BertModel.from_pretrained(tmp_path).eval()
+    mask = MASK.astype(dtype)
+    with torch.no_grad():
+        want = hf(input_ids=torch.from_numpy(IDS), attention_mask=torch.from_numpy(mask),
+                  token_type_ids=torch.from_numpy(TYPES)).last_hidden_state.numpy()
+    with mt.no_grad():
+        got = model(IDS, mask, TYPES).last_hidden_state.numpy()
+    np.testing.assert_allclose(got, want, atol=2e-5)  # padded positions too: both compute them

@@ -19,6 +19,7 @@ from ..tensor import Tensor
 from . import pretrained
 from .bert_config import ACTIVATIONS, BertConfig
 from .bert_layers import BertEmbeddings, BertEncoder, BertPooler, _ids_tensor
+from .inputs import keep_mask
 
 
 class ModelOutput(dict):
@@ -95,13 +96,8 @@ class BertModel(BertPreTrainedModel):
             token_type_ids = Tensor._wrap(xp.zeros_like(input_ids.data))  # (B, T): every token in segment A
         token_type_ids = _ids_tensor(token_type_ids, device)
         keep = None
-        if attention_mask is not None:
-            attention_mask = _ids_tensor(attention_mask, device) if not isinstance(attention_mask, Tensor) \
-                else attention_mask.to(device)
-            if attention_mask.shape != input_ids.shape:
-                raise ValueError(f"BertModel: attention_mask has shape {attention_mask.shape}, input_ids "
-                                 f"{input_ids.shape}; they must match")
-            keep = F.padding_mask(attention_mask)  # (B, 1, 1, T) True on real tokens: padded keys are dropped
+        if attention_mask is not None:  # (B, 1, 1, T) True on real tokens: padded keys are dropped
+            keep = F.padding_mask(Tensor._wrap(keep_mask(attention_mask, input_ids, "BertModel")))
         x = self.embeddings(input_ids, token_type_ids)  # (B, T, D)
         x, hidden_states, attentions = self.encoder(x, keep, output_attentions, output_hidden_states)
         return ModelOutput(last_hidden_state=x, pooler_output=self.pooler(x) if self.pooler is not None else None,

@@ -18,6 +18,7 @@ from .. import functional as F
 from .. import nn
 from ..io.checkpoint import load_npz, save_npz
 from ..tensor import Tensor
+from .inputs import keep_mask
 
 POOLINGS = ("cls", "mean")
 FORMAT = "minitransformer.TransformerClassifier"
@@ -115,12 +116,7 @@ class TransformerClassifier(nn.Module):
         """(B, T) bool, True on real tokens; default: ids != pad_id."""
         if attention_mask is None:
             return ids.data != self.config.pad_id
-        mask = attention_mask.data if isinstance(attention_mask, Tensor) else attention_mask
-        mask = backend.asarray(mask, device=ids.device)
-        if tuple(mask.shape) != ids.shape:
-            raise ValueError(f"{type(self).__name__}: attention_mask has shape {tuple(mask.shape)} but input_ids "
-                             f"has shape {ids.shape}; they must match (1 = real token, 0 = padding)")
-        return mask != 0
+        return keep_mask(attention_mask, ids, type(self).__name__)  # 1/0 ints, bools or floats
 
     # ------------------------------------------------------------------ forward
     def pool(self, h, keep):
