@@ -209,7 +209,7 @@ def test_a_hanging_solution_is_stopped_by_the_timeout(tmp_path):
                              for b in find_blocks(t) if b.id == "t4.2")
     path.write_text(replace_bodies(text, {"t4.2": [block.indent + "while True: pass"]}), encoding="utf-8")
     (result,) = grade(copy, REFERENCE, ["t4.2"], timeout=20)
-    assert not result.passed and "timed out" in result.message
+    assert not result.passed and result.score == 0 and result.tests == 0 and "timed out after 20 s" in result.message
 
 
 # ---------------------------------------------------------------- slow: issue 7's promises, run for real

@@ -82,6 +82,24 @@ def test_drop_last_and_len():
     assert list(DataLoader(ds[:0], tok, batch_size=4)) == []
 
 
+def test_len_is_the_number_of_batches_iterated_for_every_size_and_batch_size():
+    """drop_last drops a partial final batch only: 8 examples in batches of 4 are 2 batches either way (a loader
+    that dropped the full last batch too would iterate 1 while len() says 2). Sizes that divide evenly and sizes
+    that do not, shuffled and bucketed orders, every batch size up to past the dataset."""
+    ds = make_dataset(13)
+    tok = tokenizer_for(ds)
+    for n in range(0, 14):
+        for batch_size in range(1, n + 3):
+            for drop_last in (False, True):
+                for options in ({}, {"shuffle": True, "seed": 3}, {"bucket_by_length": True, "shuffle": True}):
+                    loader = DataLoader(ds[:n], tok, batch_size=batch_size, drop_last=drop_last, **options)
+                    sizes = [len(b["labels"]) for b in loader]
+                    full, rest = divmod(n, batch_size)
+                    expected = [batch_size] * full + ([rest] if rest and not drop_last else [])
+                    assert sorted(sizes, reverse=True) == expected, (n, batch_size, drop_last, options)
+                    assert len(loader) == len(sizes) == len(loader.batch_indices(0)), (n, batch_size, drop_last)
+
+
 def test_max_length_truncates_and_padding_to_max_length_is_trimmed():
     ds = make_dataset()
     lengths = [len(t.split()) for t in ds.texts[:4]]

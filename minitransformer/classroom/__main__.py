@@ -24,7 +24,8 @@ def build_parser():
     grader.add_argument("--reference", help="the reference tree with solutions (default: this package's repo)")
     grader.add_argument("--tasks", help="comma-separated task ids (default: all)")
     grader.add_argument("--timeout", type=float, default=300, help="seconds per task before it is stopped")
-    grader.add_argument("--json", default="grades.json", help="where to write the scores as JSON")
+    grader.add_argument("--json", metavar="PATH", help="also write the scores as JSON to PATH (parent directories "
+                        "are created; default: no file, so no grades land in the source tree unasked)")
     return parser
 
 
@@ -53,8 +54,9 @@ def main(argv=None):
                 raise ValueError(f"unknown task id(s) {', '.join(unknown)}")
             results = grade(args.path, args.reference, tasks, args.timeout)
             print(format_table(results))
-            write_json(results, args.json)
-            print(f"scores written to {args.json}")
+            if args.json:
+                write_json(results, args.json)
+                print(f"scores written to {args.json}")
     except (ValueError, OSError, RuntimeError) as exc:  # bad ids, paths, markers: one line, exit 2
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 
 from .blocks import find_blocks, replace_bodies
 from .tasks import TASKS, task_key
-from .tree import block_files, copy_tree, source_root
+from .tree import block_files, copy_tree, source_root, student_files
 
 
 WAITING = re.compile(r"needs task (t\d+\.\d+) ")  # the reason a student copy's conftest gives a skip
@@ -55,8 +55,8 @@ def first_failure(junit_path):
     failures = sum(int(s.get("failures", 0)) + int(s.get("errors", 0)) for s in suites)
     for case in root.iter("testcase"):
         for problem in list(case.findall("failure")) + list(case.findall("error")):
-            message = (problem.get("message") or problem.text or "").strip().splitlines()
-            return tests, failures, f"{case.get('name')}: {message[0] if message else 'failed'}"[:300]
+            message = short_message(problem.get("message") or problem.text or "") or "failed"
+            return tests, failures, f"{case.get('name')}: {message}"[:500]
     # In a student copy a test that meets another task's stub is skipped ("needs task t1.3 (...) first"): the task
     # is not done until those tests ran, so it does not pass yet.
     waiting = [s.get("message", "") for s in root.iter("skipped") if WAITING.search(s.get("message", ""))]
@@ -65,6 +65,27 @@ def first_failure(junit_path):
         return tests, failures, (f"{len(waiting)} test(s) skipped until task(s) {', '.join(needed)} are written: "
                                  f"{waiting[0]}")[:300]
     return tests, failures, ""
+
+
+def short_message(text):
+    """pytest's failure message on one line, values included: 'assert 3 == 4; + where 3 = f(2)', or NumPy's
+    'AssertionError: Not equal to tolerance rtol=1e-07, atol=0; ...; [1]: 2.0 (ACTUAL), 2.5 (DESIRED); ...' (its
+    first line alone is a bare 'AssertionError:')."""
+    out = ""
+    for line in text.strip().splitlines():
+        line = " ".join(line.split())
+        if line:
+            out += (" " if out.endswith(":") else "; " if out else "") + line
+    return out
+
+
+def score(task, title, tests, failures, message):
+    """A task's Result: full points only when tests ran and every one passed; a timeout, a crash (no report),
+    a test waiting for another task or no test at all scores 0 with its reason as the message."""
+    passed = tests > 0 and failures == 0 and not message
+    if tests == 0 and not message:
+        message = f"no test ran for marker {task.marker}"
+    return Result(task.id, title, task.points, task.points if passed else 0, passed, tests, failures, message)
 
 
 def run_task(tree, task, timeout):
@@ -91,7 +112,7 @@ def grade(path=None, reference=None, tasks=None, timeout=300):
     reference = pathlib.Path(reference or source_root()).resolve()
     submitted, results = student_bodies(path), []
     with tempfile.TemporaryDirectory(prefix="mt-grade-") as scratch:
-        tree = copy_tree(reference, pathlib.Path(scratch) / "tree")
+        tree = copy_tree(reference, pathlib.Path(scratch) / "tree", student_files(reference))
         blocks = {b.id: b for relative in block_files(tree)
                   for b in find_blocks((tree / relative).read_text(encoding="utf-8"), relative)}
         for task_id in tasks or sorted(TASKS, key=task_key):
@@ -109,11 +130,7 @@ def grade(path=None, reference=None, tasks=None, timeout=300):
                 tests, failures, message = run_task(tree, task, timeout)
             finally:
                 target.write_text(original, encoding="utf-8")
-            passed = tests > 0 and failures == 0 and not message
-            if tests == 0 and not message:
-                message = f"no test ran for marker {task.marker}"
-            results.append(Result(task_id, title, task.points, task.points if passed else 0, passed, tests,
-                                  failures, message))
+            results.append(score(task, title, tests, failures, message))
     return results
 
 
@@ -122,14 +139,17 @@ def format_table(results):
     lines = [f"{'task':<6} {'title':<42} {'points':>6} {'result':<7} first failure", "-" * 100]
     for r in results:
         lines.append(f"{r.id:<6} {r.title[:42]:<42} {r.score:>3}/{r.points:<2} {'passed' if r.passed else 'FAILED':<7} "
-                     f"{r.message[:120]}")
+                     f"{r.message[:200]}")
     total, maximum = sum(r.score for r in results), sum(r.points for r in results)
     lines += ["-" * 100, f"total: {total}/{maximum} points, {sum(r.passed for r in results)}/{len(results)} tasks"]
     return "\n".join(lines)
 
 
 def write_json(results, json_path):
-    """The scores for a course platform: {"total", "max_total", "tasks": [...]}."""
+    """The scores for a course platform: {"total", "max_total", "tasks": [...]}, at json_path (its missing parent
+    directories are created)."""
     payload = {"total": sum(r.score for r in results), "max_total": sum(r.points for r in results),
                "tasks": [asdict(r) for r in results]}
-    pathlib.Path(json_path).write_text(json.dumps(payload, indent=2), encoding="utf-8")
+    path = pathlib.Path(json_path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(payload, indent=2), encoding="utf-8")

@@ -4,7 +4,7 @@ import pathlib
 from .blocks import find_blocks, replace_bodies, stub_lines
 from .tasks import TASKS, task_key
 from .table import course_order, task_table
-from .tree import block_files, copy_tree, list_files, source_root
+from .tree import block_files, copy_tree, list_files, source_root, student_files
 
 STUDENT_README = """# minitransformer — student version
 
@@ -114,7 +114,7 @@ def generate(outdir, tasks=None, source=None):
     if out.exists() and any(out.iterdir()):
         raise FileExistsError(f"{out} exists and is not empty: choose a new directory for the student copy")
     chosen = select(tasks)
-    copy_tree(source, out)
+    copy_tree(source, out, student_files(source))  # the project's own files only (tree.STUDENT_FILES)
     removed = {}
     for path in block_files(source):
         text = (source / path).read_text(encoding="utf-8")

@@ -1,6 +1,7 @@
 """The files of a source tree (what git tracks, or a walk that skips caches) and the solution blocks in them."""
 import os
 import pathlib
+import re
 import shutil
 import subprocess
 
@@ -8,6 +9,22 @@ from .blocks import find_blocks
 
 SKIP_DIRS = {".git", ".cache", ".hypothesis", ".pytest_cache", "__pycache__", "runs", "build", "dist", "figures"}
 BLOCK_DIRS = ("minitransformer", "lessons")  # where solution blocks may live
+
+# What a student copy, and the tree a task is graded in, is made of: the project's own source files and nothing
+# else that lies in the checkout (grade reports, scratch files, runs, caches, virtual environments). Patterns in
+# order, the last match wins: "*" stays within a directory, "**/" spans any number of them, and a leading "!"
+# takes files back out, so "minitransformer/**/*.py" then "!minitransformer/kernels/fast/**" would keep only
+# the reference kernels. tests/test_classroom.py checks that every file git tracks is matched or listed in
+# NOT_FOR_STUDENTS, so a new kind of file has to be placed on one side or the other.
+STUDENT_FILES = (
+    "README.md", "pyproject.toml", "setup.cfg", ".gitignore",
+    "minitransformer/**/*.py",
+    "lessons/*.py", "lessons/*.md",
+    "tests/*.py", "tests/fixtures/*",
+    "data/README.md", "data/*.tsv",
+    "bench/*.py", ".ci/*",
+)
+NOT_FOR_STUDENTS = ()  # tracked files deliberately left out of student copies (patterns as above)
 
 
 def source_root():
@@ -31,6 +48,38 @@ def list_files(root):
                       and not d.endswith(".egg-info")]
         files += [os.path.relpath(os.path.join(directory, n), root) for n in names if not n.endswith(".pyc")]
     return sorted(files)
+
+
+def pattern_regex(pattern):
+    """A compiled regex for one path pattern of STUDENT_FILES (without its "!")."""
+    out, i = "", 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out, i = out + "(?:.*/)?", i + 3
+        elif pattern.startswith("**", i):
+            out, i = out + ".*", i + 2
+        elif pattern[i] == "*":
+            out, i = out + "[^/]*", i + 1
+        elif pattern[i] == "?":
+            out, i = out + "[^/]", i + 1
+        else:
+            out, i = out + re.escape(pattern[i]), i + 1
+    return re.compile(out + r"\Z")
+
+
+def matches(path, patterns):
+    """Whether the relative path is in: the last pattern that matches decides ("!" = out); none = out."""
+    chosen = False
+    for pattern in patterns:
+        negated = pattern.startswith("!")
+        if pattern_regex(pattern[1:] if negated else pattern).match(path):
+            chosen = not negated
+    return chosen
+
+
+def student_files(root):
+    """The files of the tree at `root` that a student copy (or a grading tree) holds: list_files by STUDENT_FILES."""
+    return [p for p in list_files(root) if matches(p, STUDENT_FILES)]
 
 
 def block_files(root):
