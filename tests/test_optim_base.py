@@ -116,9 +116,38 @@ def test_bert_param_groups_split_by_the_stated_rule():
 
 
 def test_bert_param_groups_accept_dicts_and_dedupe_tied_weights():
-    shared = param(10, 4)
-    decay, no_decay = bert_param_groups({"embed.weight": shared, "head.weight": shared, "head.bias": param(10)})
-    assert len(decay["params"]) == 1 and len(no_decay["params"]) == 1
+    shared, bias = param(10, 4), param(10)
+    decay, no_decay = bert_param_groups({"embed.weight": shared, "head.weight": shared, "head.bias": bias})
+    assert decay["params"] == [shared] and decay["params"][0] is shared  # once, though named twice
+    assert len(no_decay["params"]) == 1 and no_decay["params"][0] is bias
+
+
+def test_real_models_decay_their_matrices_and_not_their_biases_or_layer_norms():
+    """Which parameters of a real BERT and of the lesson's classifier land in each group, by name: every weight
+    matrix (embeddings included, as Hugging Face's recipe does) decays; biases and LayerNorm weights do not."""
+    from minitransformer.models.bert import BertForSequenceClassification
+    from minitransformer.models.bert_config import BertConfig
+    from minitransformer.models.classifier import TransformerClassifier
+    bert = BertForSequenceClassification(BertConfig.from_dict(dict(
+        vocab_size=20, hidden_size=8, num_hidden_layers=1, num_attention_heads=2, intermediate_size=12,
+        max_position_embeddings=10, num_labels=2)))
+    classifier = TransformerClassifier(vocab_size=20, num_classes=2, d_model=8, num_heads=2, num_layers=1, d_ff=12)
+    groups = {}
+    for model in (bert, classifier):
+        named = list(model.named_parameters())
+        decay, no_decay = bert_param_groups(named, weight_decay=0.01)
+        by_id = {id(p): name for name, p in named}
+        decayed = {by_id[id(p)] for p in decay["params"]}
+        kept = {by_id[id(p)] for p in no_decay["params"]}
+        assert decayed | kept == {name for name, _ in named} and not decayed & kept
+        assert decayed == {name for name, p in named if p.ndim >= 2 and "norm" not in name.lower()}, decayed
+        assert all(name.endswith("bias") or "norm" in name.lower() for name in kept), kept
+        groups[model] = decayed, kept
+    decayed, kept = groups[bert]
+    assert {"bert.embeddings.word_embeddings.weight", "classifier.weight",
+            "bert.encoder.layer.0.attention.self.query.weight"} <= decayed
+    assert {"bert.embeddings.LayerNorm.weight", "bert.embeddings.LayerNorm.bias", "classifier.bias",
+            "bert.encoder.layer.0.output.LayerNorm.weight"} <= kept
 
 
 def test_bert_rule_on_single_names():

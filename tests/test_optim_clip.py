@@ -31,6 +31,30 @@ def test_clips_to_max_norm_and_returns_the_norm_before(device):
     assert total == pytest.approx(1.0, rel=1e-5)
 
 
+def test_the_epsilon_is_in_the_scale_and_keeps_a_tiny_norm_finite():
+    """scale = max_norm / (norm + 1e-6): with a norm of 1e-3 the epsilon moves the scale by 0.1%, which float64
+    sees (a scale of max_norm / norm would be off by 1e-3 relative); the norm returned has no epsilon."""
+    grads = [np.array([6e-4, 0.0]), np.array([0.0, 8e-4])]  # norm 1e-3
+    params = params_with_grads(grads, dtype="float64")
+    assert clip_grad_norm(params, max_norm=1e-4) == pytest.approx(1e-3, rel=1e-12)
+    scale = 1e-4 / (1e-3 + 1e-6)
+    for p, g in zip(params, grads):
+        np.testing.assert_allclose(p.grad.numpy(), g * scale, rtol=1e-12)
+        assert not np.allclose(p.grad.numpy(), g * 0.1, rtol=1e-4, atol=0)  # without the epsilon: visibly off
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_all_zero_gradients_stay_zero_and_the_norm_is_zero(dtype):
+    """0 / (0 + 1e-6) is 0 < 1, and 1 / 1e-6 > 1 means no scaling: zeros in, zeros out, never nan."""
+    params = params_with_grads([np.zeros((2, 3)), np.zeros(4)], dtype=dtype)
+    for max_norm in (1.0, 0.0):
+        assert clip_grad_norm(params, max_norm=max_norm) == 0.0
+        for p in params:
+            assert p.grad.dtype == dtype and not np.isnan(p.grad.numpy()).any()
+            np.testing.assert_array_equal(p.grad.numpy(), 0.0)
+    assert clip_grad_norm(params, max_norm=1.0, norm_type=math.inf) == 0.0
+
+
 def test_no_scaling_below_the_threshold():
     grads = [np.array([0.3, -0.4])]
     params = params_with_grads(grads)

@@ -40,11 +40,25 @@ def lrs_by_step(sched, last):
     return out
 
 
+# warmup shorter than, equal to and longer than the run, none, one step: where `step < warmup` decides
+WARMUP_TOTAL = [(4, 10), (0, 5), (1, 3), (10, 10), (6, 4), (1, 1), (3, 3), (5, 2), (2, 1), (0, 0), (7, 8), (1, 2)]
+
+
 @pytest.mark.t4_2
-@pytest.mark.parametrize("warmup, total", [(4, 10), (0, 5), (1, 3), (10, 10), (6, 4)])
+@pytest.mark.parametrize("warmup, total", WARMUP_TOTAL)
 def test_linear_multiplier_matches_hugging_face(warmup, total):
     for step in boundary_steps(warmup, total):
         assert linear_warmup_decay(step, warmup, total) == hf_linear(step, warmup, total)
+
+
+@pytest.mark.t4_2
+def test_the_warmup_ends_exactly_at_step_warmup():
+    """The last warmup step is warmup - 1 (multiplier (warmup-1)/warmup); step `warmup` is the decay's first: 1.0
+    when the run is longer, 0.0 when it ends there or earlier (no step at full lr for a run of warmup steps)."""
+    for warmup, total in WARMUP_TOTAL:
+        if warmup:
+            assert linear_warmup_decay(warmup - 1, warmup, total) == (warmup - 1) / warmup
+        assert linear_warmup_decay(warmup, warmup, total) == (1.0 if total > warmup else 0.0), (warmup, total)
 
 
 @pytest.mark.t4_2

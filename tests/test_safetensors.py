@@ -119,8 +119,12 @@ def test_save_file_f16_cast_and_array_likes(tmp_path):
               dtype="F16")
     back = load_file(tmp_path / "c.safetensors")
     assert back["t"].dtype == np.float16 and back["t"].tolist() == [1.0, 2.0]
-    assert back["l"].dtype == np.array([1]).dtype and back["l"].shape == (2, 2)
-    assert back["f"].dtype == np.float16 and back["f"].shape == ()
+    assert back["l"].dtype == np.array([1]).dtype and back["l"].tolist() == [[1, 2], [3, 4]]  # ints stay ints
+    assert back["f"].dtype == np.float16 and back["f"].shape == () and back["f"].item() == 0.25
+    save_file({"f": np.float64(0.1), "l": [[0.5, -1.5]]}, tmp_path / "d.safetensors", dtype="F16")
+    back = load_file(tmp_path / "d.safetensors")  # rounded to the nearest float16, not truncated or left float64
+    assert back["f"].item() == np.float16(0.1).item() == 0.0999755859375 and back["l"].tolist() == [[0.5, -1.5]]
+    assert back["l"].dtype == np.float16
 
 
 def test_save_file_rejects_bad_input(tmp_path):
