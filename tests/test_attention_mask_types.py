@@ -5,9 +5,13 @@ import numpy as np
 import pytest
 
 import minitransformer as mt
-from minitransformer.models.bert import BertForMaskedLM, BertForSequenceClassification, BertModel
+from minitransformer.models.bert import (BertForMaskedLM, BertForSequenceClassification, BertForTokenClassification,
+                                         BertModel)
 from minitransformer.models.bert_config import BertConfig
 from minitransformer.models.classifier import TransformerClassifier
+from minitransformer.models.gpt2 import GPT2LMHeadModel
+from minitransformer.models.gpt2_config import GPT2Config
+from minitransformer.models.token_classifier import TransformerTokenClassifier
 from minitransformer.pretraining import ChosenPositionsLM
 
 IDS = np.array([[2, 7, 9, 11, 3, 0], [2, 5, 6, 3, 0, 0], [2, 8, 8, 8, 12, 3]])
@@ -26,8 +30,8 @@ def bert_config():
                                      intermediate_size=12, max_position_embeddings=10, num_labels=3))
 
 
-MODELS = ["TransformerClassifier", "BertModel", "BertForSequenceClassification", "BertForMaskedLM",
-          "ChosenPositionsLM"]
+MODELS = ["TransformerClassifier", "TransformerTokenClassifier", "BertModel", "BertForSequenceClassification",
+          "BertForMaskedLM", "BertForTokenClassification", "ChosenPositionsLM", "GPT2LMHeadModel"]
 
 
 def models():  # built inside the tests, not at collection: a student copy's stubs must not break collecting
@@ -44,6 +48,14 @@ def models():  # built inside the tests, not at collection: a student copy's stu
                                           lambda m, mask: m(IDS, mask, labels=np.array([0, 1, 2])).loss),
         "BertForMaskedLM": (mlm, lambda m, mask: m(IDS, mask, labels=labels).logits),
         "ChosenPositionsLM": (ChosenPositionsLM(mlm), lambda m, mask: m(IDS, mask, labels=labels).loss),
+        "TransformerTokenClassifier": (TransformerTokenClassifier(vocab_size=30, num_labels=3, d_model=8, num_heads=2,
+                                                                  num_layers=1, d_ff=12, max_len=10).eval(),
+                                       lambda m, mask: m(IDS, mask).logits),
+        "BertForTokenClassification": (BertForTokenClassification(bert_config()).eval(),
+                                       lambda m, mask: m(IDS, mask).logits),
+        "GPT2LMHeadModel": (GPT2LMHeadModel(GPT2Config(vocab_size=30, n_positions=10, n_embd=8, n_layer=1,
+                                                       n_head=2)).eval(),
+                            lambda m, mask: m(IDS, attention_mask=mask).logits),
     }
 
 
@@ -67,11 +79,12 @@ def test_every_mask_form_gives_the_same_outputs(name):
     (INT_MASK * 0.5, ValueError, "only 1 \\(attend\\) and 0 \\(padding\\), got values 0.5"),
     (np.where(INT_MASK == 1, 0.0, -np.inf), ValueError, "got values -inf.*not an additive one"),
     (INT_MASK * 2, ValueError, "got values 2"),
-    (INT_MASK[:, :5], ValueError, r"attention_mask has shape \(3, 5\) but input_ids has shape \(3, 6\)"),
+    (INT_MASK[:, :5], ValueError, r"attention_mask has shape \(3, 5\) but (input_ids has shape|expected) \(3, 6\)"),
     (np.full(IDS.shape, "1"), TypeError, "attention_mask must hold 1/0 as ints, bools or floats"),
 ])
 def test_other_masks_are_refused_by_name(name, mask, error, message):
     model, run = models()[name]
-    who = "TransformerClassifier" if name == "TransformerClassifier" else "BertModel"
+    who = {"TransformerClassifier": name, "TransformerTokenClassifier": name, "GPT2LMHeadModel": "GPT2Model"}.get(
+        name, "BertModel")
     with pytest.raises(error, match=f"{who}: .*{message}"):
         run(model, mask)

@@ -22,6 +22,7 @@ from .bert_layers import _ids_tensor
 from .generation import GenerationMixin
 from .gpt2_config import GPT2Config
 from .gpt2_layers import GPT2Block, causal_keep_mask
+from .inputs import keep_mask
 
 
 class GPT2PreTrainedModel(nn.Module):
@@ -100,13 +101,10 @@ class GPT2Model(GPT2PreTrainedModel):
                              f"{self.config.n_positions}; truncate the input or generate fewer tokens")
         xp = backend.array_module(input_ids.data)
         keep = causal_keep_mask(T, past, xp) if T > 1 else None  # one new token may see every cached one
-        if attention_mask is not None:
-            mask = attention_mask.data if isinstance(attention_mask, Tensor) else backend.asarray(attention_mask,
-                                                                                                  device=device)
-            if tuple(mask.shape) != (B, past + T):
-                raise ValueError(f"GPT2Model: attention_mask has shape {tuple(mask.shape)}; expected (batch, "
-                                 f"past + seq_len) = {(B, past + T)}, covering the cached positions too")
-            padding = (mask != 0)[:, None, None, :]  # (B, 1, 1, past + T): padded keys are dropped
+        if attention_mask is not None:  # 1/0 ints, bools or floats, covering the cached positions too
+            mask = keep_mask(attention_mask, input_ids, "GPT2Model", shape=(B, past + T),
+                             shape_note="(batch, past + seq_len): the cached positions too")
+            padding = mask[:, None, None, :]  # (B, 1, 1, past + T): padded keys are dropped
             keep = padding if keep is None else keep & padding  # (B, 1, T, past + T)
         if position_ids is None:
             positions = self.wpe.weight[past:past + T]  # (T, D): the same for every row, broadcast
