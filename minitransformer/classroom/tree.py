@@ -18,10 +18,10 @@ BLOCK_DIRS = ("minitransformer", "lessons")  # where solution blocks may live
 # NOT_FOR_STUDENTS, so a new kind of file has to be placed on one side or the other.
 STUDENT_FILES = (
     "README.md", "pyproject.toml", "setup.cfg", ".gitignore",
-    "minitransformer/**/*.py",
+    "minitransformer/**/*.py", "minitransformer/data/shipped/**",
     "lessons/*.py", "lessons/*.md",
-    "tests/*.py", "tests/fixtures/*",
-    "data/README.md", "data/*.tsv",
+    "tests/*.py", "tests/fixtures/**",
+    "data/README.md", "data/*.tsv", "data/*.txt",
     "bench/*.py", ".ci/*",
 )
 NOT_FOR_STUDENTS = ()  # tracked files deliberately left out of student copies (patterns as above)
