@@ -59,7 +59,7 @@ def call(tok, text, text_pair=None, padding=False, truncation=None, max_length=N
         again, _ = encode_rows(tok, texts, pairs, options, words=True)
         return [row["words"] for row in again], [row["sequences"] for row in again]
 
-    return to_batch_encoding(rows, options["fields"], single, return_tensors,
+    return to_batch_encoding(rows, single, return_tensors, options["fields"],
                              sample_mapping if return_overflowing_tokens else None, resolve)
 
 

@@ -105,10 +105,14 @@ def pad_rows(rows, length, pad_id, side):
     return rows
 
 
-def to_batch_encoding(rows, fields, single, return_tensors, sample_mapping=None, resolve=None, dtype=np.int64):
-    """Collect rows into one BatchEncoding holding `fields` (+ length / overflow_to_sample_mapping when asked):
-    lists, or arrays for return_tensors='np'; a single text without overflow windows gives its row unbatched.
-    `resolve` (no arguments) returns the rows' word and sequence indices when they were not kept here."""
+def to_batch_encoding(rows, single, return_tensors, fields=None, sample_mapping=None, resolve=None, dtype=np.int64):
+    """Collect rows into one BatchEncoding holding `fields` (default: the rows' keys; + length /
+    overflow_to_sample_mapping when asked): lists, or arrays for return_tensors='np'; a single text without
+    overflow windows gives its row unbatched. `resolve` (no arguments) returns the rows' word and sequence
+    indices when they were not kept here."""
+    if fields is None:
+        fields = [k for k in (rows[0] if rows else ("input_ids", "token_type_ids", "attention_mask"))
+                  if k not in ("words", "sequences")]
     data = {k: [row[k] for row in rows] for k in fields if k != "length"}
     if "length" in fields:
         data["length"] = [len(row["input_ids"]) for row in rows]
