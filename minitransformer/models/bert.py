@@ -68,6 +68,10 @@ class BertPreTrainedModel(nn.Module):
                                           output_loading_info=output_loading_info,
                                           ignore_mismatched_sizes=ignore_mismatched_sizes, **config_overrides)
 
+    def get_input_embeddings(self):
+        """The word embedding module (Hugging Face's name): its output is what `inputs_embeds` takes."""
+        return getattr(self, self.base_model_prefix, self).embeddings.word_embeddings
+
     def save_pretrained(self, directory, max_shard_size="50GB"):
         """config.json + model.safetensors (shards + index past max_shard_size, e.g. "500MB"), loadable back here
         and by transformers' from_pretrained."""
@@ -85,20 +89,39 @@ class BertModel(BertPreTrainedModel):
         if init_weights:  # a model with a head initialises everything once, itself
             self.init_weights()
 
-    def forward(self, input_ids, attention_mask=None, token_type_ids=None, output_attentions=False,
-                output_hidden_states=False):
+    def _inputs_embeds(self, x):
+        """A floating (B, T, hidden_size) tensor on the model's device, or a ValueError saying what was expected."""
+        # an array takes the model's dtype (Tensor() alone would make a float64 array float32)
+        x = x if isinstance(x, Tensor) else Tensor(x, dtype=self.embeddings.word_embeddings.weight.dtype,
+                                                   device=self.device)
+        if x.dtype.kind != "f" or x.ndim != 3 or x.shape[2] != self.config.hidden_size:
+            raise ValueError(f"BertModel: inputs_embeds must be floating (batch, seq_len, {self.config.hidden_size}),"
+                             f" got shape {x.shape} dtype {x.dtype}")
+        return x.to(self.device)
+
+    def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, output_attentions=False,
+                output_hidden_states=False, inputs_embeds=None):
+        """input_ids (B, T), or inputs_embeds (B, T, hidden) in their place (what get_input_embeddings() gives for
+        the ids: positions and token types are still added), as Hugging Face's BertModel."""
         device = self.device
-        input_ids = _ids_tensor(input_ids, device)
-        if input_ids.ndim != 2:
-            raise ValueError(f"BertModel: input_ids must be (batch, seq_len), got shape {input_ids.shape}")
-        xp = backend.array_module(input_ids.data)
-        if token_type_ids is None:
-            token_type_ids = Tensor._wrap(xp.zeros_like(input_ids.data))  # (B, T): every token in segment A
+        if (input_ids is None) == (inputs_embeds is None):
+            raise ValueError("BertModel: pass exactly one of input_ids and inputs_embeds")
+        if inputs_embeds is None:
+            input_ids = _ids_tensor(input_ids, device)
+            if input_ids.ndim != 2:
+                raise ValueError(f"BertModel: input_ids must be (batch, seq_len), got shape {input_ids.shape}")
+        else:
+            inputs_embeds = self._inputs_embeds(inputs_embeds)
+        shape = input_ids.shape if inputs_embeds is None else inputs_embeds.shape[:2]  # (B, T)
+        if token_type_ids is None:  # every token in segment A
+            xp = backend.array_module((input_ids if inputs_embeds is None else inputs_embeds).data)
+            token_type_ids = Tensor._wrap(xp.zeros(shape, dtype="int64"))  # (B, T)
         token_type_ids = _ids_tensor(token_type_ids, device)
         keep = None
         if attention_mask is not None:  # (B, 1, 1, T) True on real tokens: padded keys are dropped
-            keep = F.padding_mask(Tensor._wrap(keep_mask(attention_mask, input_ids, "BertModel")))
-        x = self.embeddings(input_ids, token_type_ids)  # (B, T, D)
+            source = input_ids if inputs_embeds is None else inputs_embeds
+            keep = F.padding_mask(Tensor._wrap(keep_mask(attention_mask, source, "BertModel", shape=shape)))
+        x = self.embeddings(input_ids, token_type_ids, inputs_embeds)  # (B, T, D)
         x, hidden_states, attentions = self.encoder(x, keep, output_attentions, output_hidden_states)
         return ModelOutput(last_hidden_state=x, pooler_output=self.pooler(x) if self.pooler is not None else None,
                            hidden_states=tuple(hidden_states) if hidden_states else None,
@@ -123,9 +146,10 @@ class BertForSequenceClassification(BertPreTrainedModel):
         self.classifier = nn.Linear(config.hidden_size, config.num_labels)
         self.init_weights()
 
-    def forward(self, input_ids, attention_mask=None, token_type_ids=None, labels=None, output_attentions=False,
-                output_hidden_states=False):
-        out = self.bert(input_ids, attention_mask, token_type_ids, output_attentions, output_hidden_states)
+    def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, labels=None, output_attentions=False,
+                output_hidden_states=False, inputs_embeds=None):
+        out = self.bert(input_ids, attention_mask, token_type_ids, output_attentions, output_hidden_states,
+                        inputs_embeds=inputs_embeds)
         logits = self.classifier(self.dropout(out.pooler_output))  # (B, num_labels)
         loss = None if labels is None else self.loss(logits, labels)
         return _body_outputs(out, loss=loss, logits=logits)
@@ -236,9 +260,10 @@ class BertForMaskedLM(BertPreTrainedModel):
         self.cls = BertOnlyMLMHead(config, self.bert.embeddings.word_embeddings)
         self.init_weights()
 
-    def forward(self, input_ids, attention_mask=None, token_type_ids=None, labels=None, output_attentions=False,
-                output_hidden_states=False):
-        out = self.bert(input_ids, attention_mask, token_type_ids, output_attentions, output_hidden_states)
+    def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, labels=None, output_attentions=False,
+                output_hidden_states=False, inputs_embeds=None):
+        out = self.bert(input_ids, attention_mask, token_type_ids, output_attentions, output_hidden_states,
+                        inputs_embeds=inputs_embeds)
         logits = self.cls(out.last_hidden_state)  # (B, T, V)
         loss = None
         if labels is not None:

@@ -35,12 +35,14 @@ class BertEmbeddings(nn.Module):
         self.dropout = nn.Dropout(config.hidden_dropout_prob)
         self.max_positions = config.max_position_embeddings
 
-    def forward(self, input_ids, token_type_ids):
-        B, T = input_ids.shape
+    def forward(self, input_ids, token_type_ids, inputs_embeds=None):
+        """input_ids (B, T), or inputs_embeds (B, T, D) standing for word_embeddings(input_ids) (then input_ids
+        is None), as Hugging Face's BertEmbeddings."""
+        B, T = input_ids.shape if inputs_embeds is None else inputs_embeds.shape[:2]
         if T > self.max_positions:
             raise ValueError(f"BERT: sequence length {T} exceeds max_position_embeddings {self.max_positions}; "
                              f"truncate the input (tokenizer(..., truncation=True, max_length={self.max_positions}))")
-        words = self.word_embeddings(input_ids)  # (B, T, D)
+        words = self.word_embeddings(input_ids) if inputs_embeds is None else inputs_embeds  # (B, T, D)
         # Positions 0..T-1 are the same for every row: slice the table (T, D) and let broadcasting add it.
         positions = self.position_embeddings.weight[:T]  # (T, D)
         types = self.token_type_embeddings(token_type_ids)  # (B, T, D)

@@ -128,10 +128,43 @@ class TransformerClassifier(nn.Module):
         weights /= backend.array_module(counts).maximum(counts, 1)  # an all-padding row pools to 0, not NaN
         return (h * Tensor._wrap(weights[:, :, None])).sum(axis=1)  # (B, T, D) * (B, T, 1) -> (B, D)
 
-    def forward(self, input_ids, attention_mask=None, labels=None, return_attentions=False):
-        ids = self._ids(input_ids)  # (B, T)
-        keep = self._attention_mask(ids, attention_mask)  # (B, T) bool
-        x = self.embedding(ids) * math.sqrt(self.config.d_model)  # (B, T, D)
+    def get_input_embeddings(self):
+        """The token embedding module (Hugging Face's name): its output is what `inputs_embeds` takes."""
+        return self.embedding
+
+    def _inputs_embeds(self, inputs_embeds):
+        """A floating (B, T, d_model) tensor on the model's device, checked against d_model and max_len."""
+        cfg, device = self.config, self.device
+        # an array takes the model's dtype (Tensor() alone would make a float64 array float32)
+        x = inputs_embeds if isinstance(inputs_embeds, Tensor) \
+            else Tensor(inputs_embeds, dtype=self.embedding.weight.dtype, device=device)
+        if x.dtype.kind != "f" or x.ndim != 3 or x.shape[2] != cfg.d_model:
+            raise ValueError(f"TransformerClassifier: inputs_embeds must be floating (batch, seq_len, "
+                             f"{cfg.d_model}), got shape {x.shape} dtype {x.dtype}")
+        if x.shape[1] > cfg.max_len:
+            raise ValueError(f"TransformerClassifier: sequence length {x.shape[1]} exceeds max_len={cfg.max_len}")
+        return x if x.device == device else x.to(device)
+
+    def forward(self, input_ids=None, attention_mask=None, labels=None, return_attentions=False, inputs_embeds=None,
+                output_attentions=False):
+        """input_ids (B, T) integers, or inputs_embeds (B, T, D) in their place (Hugging Face's argument: the
+        token vectors `get_input_embeddings()(input_ids)` would give, before the sqrt(d_model) scale and the
+        positions, so attributions can differentiate with respect to them); attention_mask (B, T) 1 = real token
+        (default: ids != pad_id, or all real with inputs_embeds). output_attentions (or its older name
+        return_attentions) adds one (B, H, T, T) weight array per layer, outside the graph."""
+        if (input_ids is None) == (inputs_embeds is None):
+            raise ValueError("TransformerClassifier: pass exactly one of input_ids and inputs_embeds")
+        if inputs_embeds is None:
+            ids = self._ids(input_ids)  # (B, T)
+            keep = self._attention_mask(ids, attention_mask)  # (B, T) bool
+            embeds = self.embedding(ids)  # (B, T, D)
+        else:
+            embeds = self._inputs_embeds(inputs_embeds)  # (B, T, D)
+            xp = backend.array_module(embeds.data)
+            ids = Tensor._wrap(xp.zeros(embeds.shape[:2], dtype="int64"))  # (B, T): only its shape is read
+            keep = xp.ones(embeds.shape[:2], dtype=bool) if attention_mask is None \
+                else self._attention_mask(ids, attention_mask)
+        x = embeds * math.sqrt(self.config.d_model)  # (B, T, D)
         x = self.dropout(self.positional(x))  # (B, T, D)
         h, attentions = self.encoder(x, F.padding_mask(keep), return_weights=True)  # mask (B, 1, 1, T)
         logits = self.head(self.head_dropout(self.pool(h, keep)))  # (B, C)
@@ -142,7 +175,8 @@ class TransformerClassifier(nn.Module):
                 raise ValueError(f"TransformerClassifier: labels must be ({ids.shape[0]},), one class per "
                                  f"sentence, got shape {labels.shape}")
             loss = F.cross_entropy(logits, labels.to(logits.device))
-        return ClassifierOutput(logits=logits, loss=loss, attentions=attentions if return_attentions else None)
+        wanted = output_attentions or return_attentions
+        return ClassifierOutput(logits=logits, loss=loss, attentions=attentions if wanted else None)
 
     # ------------------------------------------------------------------ checkpoints
     def save(self, path):
