@@ -17,7 +17,7 @@ from .backend import cuda_available, get_rng_state, manual_seed, set_rng_state  
 from .creation import arange, cat, ones, rand, randn, stack, tensor, where, zeros  # noqa: F401
 from .gradcheck import gradcheck  # noqa: F401
 from .tensor import Tensor  # noqa: F401
-from . import data, functional, io, models, nn, optim, tokenizer  # noqa: F401,E402  (mt.optim, mt.nn, ...)
+from . import data, explain, functional, io, models, nn, optim, tokenizer  # noqa: F401,E402  (mt.optim, mt.nn, ...)
 from .pipelines import pipeline  # noqa: F401,E402
 
 __version__ = "0.1.0"

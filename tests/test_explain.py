@@ -7,7 +7,7 @@ import pytest
 import minitransformer as mt
 from minitransformer import explain as ex
 from minitransformer import nn
-from minitransformer.explain.gradients import trapezoid
+from minitransformer.explain.integrated import gauss_legendre, trapezoid
 from minitransformer.explain.rollout import rollout
 from minitransformer.models import TransformerClassifier
 from minitransformer.models.bert import BertForSequenceClassification
@@ -271,3 +271,25 @@ def test_an_inputs_embeds_array_takes_the_models_dtype(tokenizer, make):
     x = np.random.default_rng(0).standard_normal((1, 5, 16))                                 # float64
     assert model(inputs_embeds=x).logits.dtype == np.float32
     assert model.double()(inputs_embeds=x).logits.dtype == np.float64
+
+
+def test_gauss_legendre_is_exact_for_polynomials_and_keeps_both_ends():
+    alphas, w = gauss_legendre(4)                                         # exact up to degree 7
+    assert alphas[0] == 0 and alphas[-1] == 1 and w[0] == w[-1] == 0
+    for degree in range(8):
+        assert (w * alphas ** degree).sum() == pytest.approx(1 / (degree + 1), rel=1e-12)
+
+
+def test_refining_to_a_tolerance_equals_running_the_finer_grid(tokenizer):
+    """tolerance halves the step reusing the old points: 9 points refined twice must equal 33 points directly."""
+    model = classifier(tokenizer, dtype="float64")
+    ids = ids_of(tokenizer, TEXTS[0])
+    refined = ex.integrated_gradients(model, ids, target=1, n_steps=9, tolerance=1e-12, max_steps=33)
+    direct = ex.integrated_gradients(model, ids, target=1, n_steps=33)
+    assert refined.n_steps == direct.n_steps == 33
+    np.testing.assert_allclose(refined.attributions, direct.attributions, rtol=1e-10, atol=1e-14)
+    assert refined.delta == pytest.approx(direct.delta, abs=1e-13)
+    loose = ex.integrated_gradients(model, ids, target=1, n_steps=9, tolerance=0.5)
+    assert loose.n_steps == 9                                                # already within: no extra points
+    with pytest.raises(ValueError, match="tolerance must be positive and needs rule='trapezoid'"):
+        ex.integrated_gradients(model, ids, tolerance=0.01, rule="gauss_legendre")

@@ -16,6 +16,7 @@ mt.models.TransformerClassifier
 mt.tokenizer.WordPieceTokenizer.from_vocab_file mt.tokenizer.WordPieceTokenizer.train
 mt.tokenizer.WordPieceTokenizer.from_pretrained
 mt.data.load_dataset mt.data.DataLoader
+mt.explain.explain mt.explain.integrated_gradients mt.explain.gradient_x_input mt.explain.attention_rollout
 """.split()
 
 

@@ -15,6 +15,7 @@ classifier's (B, T, C) logits are explained at a chosen `position`):
 Checks that they mean something (deletion curves, model randomisation) are in checks.py.
 """
 from .explanation import ALIASES, METHODS, Explanation, explain, method_name  # noqa: F401
-from .gradients import Attribution, gradient_x_input, integrated_gradients  # noqa: F401
+from .gradients import Attribution, gradient_x_input  # noqa: F401
+from .integrated import integrated_gradients  # noqa: F401
 from .rollout import attention_rollout  # noqa: F401
 from .words import Words, group_words, without_words  # noqa: F401

@@ -7,11 +7,12 @@
 """
 import dataclasses
 import inspect
-from typing import List, Optional, Sequence
+from typing import List, Optional
 
 import numpy as np
 
-from .gradients import check_model, gradient_x_input, integrated_gradients
+from .gradients import check_model, gradient_x_input
+from .integrated import integrated_gradients
 from .rollout import attention_rollout
 from .words import group_words
 

@@ -1,19 +1,13 @@
-"""Gradient attributions on the input embeddings: gradient x input, and integrated gradients.
+"""Gradient x input on the input embeddings, and the machinery every gradient method shares.
 
 For one sequence of T pieces with input embeddings x (T, D) (the rows `model.get_input_embeddings()` gives for its
 ids, before positions are added) and a scalar output F (one class's probability, logit or log-probability):
 
     gradient x input       a_t = sum_d x[t, d] * dF/dx[t, d](x)                                (T,)
-    integrated gradients   a_t = sum_d (x - x')[t, d] * int_0^1 dF/dx[t, d](x' + alpha (x - x')) d alpha
-                           (Sundararajan, Taly & Yan 2017, "Axiomatic Attribution for Deep Networks", eq. 1)
 
-The integral is the trapezoid rule on n_steps points alpha_k = k / (n_steps - 1), k = 0..n_steps-1 (weights
-1/(n-1), halved at both ends; Captum's "riemann_trapezoid"), all points in one batch through the model. Completeness
-(the paper's axiom): sum_t a_t = F(x) - F(x'); what the sum misses is the convergence delta, the quadrature error.
-
-Any model here plugs in when it has `get_input_embeddings()` and a forward taking `inputs_embeds=` (B, T, D) and
-`attention_mask=`, returning `.logits` of shape (B, C), or (B, T, C) for a token classifier (then a position picks
-the token whose class is explained).
+Integrated gradients are in integrated.py. Any model here plugs in when it has `get_input_embeddings()` and a
+forward taking `inputs_embeds=` (B, T, D) and `attention_mask=`, returning `.logits` of shape (B, C), or (B, T, C)
+for a token classifier (then a position picks the token whose class is explained).
 """
 import dataclasses
 import inspect
@@ -102,9 +96,11 @@ class Attribution:
     method: str
     baseline_score: Optional[float] = None  # F(x'), integrated gradients only
     delta: Optional[float] = None  # sum(attributions) - (F(x) - F(x')), integrated gradients only
+    n_steps: Optional[int] = None  # points on the path, integrated gradients only
 
 
-def _one_sequence(model, input_ids):
+def one_sequence(model, input_ids):
+    """(1, T) integer array on the model's device from one sequence of ids (T,) or (1, T), or a ValueError."""
     ids = np.asarray(input_ids.numpy() if isinstance(input_ids, Tensor) else input_ids)
     if ids.ndim == 2 and ids.shape[0] == 1:
         ids = ids[0]
@@ -128,7 +124,7 @@ def as_row(model, value, T, name):
 def input_embeddings(model, input_ids):
     """(1, T, D) array: the input embeddings of one sequence, outside the graph."""
     with no_grad():
-        return model.get_input_embeddings()(Tensor(_one_sequence(model, input_ids), device=model.device)).data
+        return model.get_input_embeddings()(Tensor(one_sequence(model, input_ids), device=model.device)).data
 
 
 def predicted_class(model, embeds, attention_mask=None, position=None, **inputs):
@@ -139,12 +135,14 @@ def predicted_class(model, embeds, attention_mask=None, position=None, **inputs)
     return int(backend.to_numpy(logits).argmax())
 
 
-def _rows(model, input_ids, attention_mask, inputs):
-    T = _one_sequence(model, input_ids).shape[1]
+def as_rows(model, input_ids, attention_mask, inputs):
+    """The attention mask and the other per-piece inputs (token_type_ids) as (1, T) arrays (see as_row)."""
+    T = one_sequence(model, input_ids).shape[1]
     return as_row(model, attention_mask, T, "attention_mask"), {k: as_row(model, v, T, k) for k, v in inputs.items()}
 
 
-def _target(model, embeds, attention_mask, target, position, inputs):
+def resolve_target(model, embeds, attention_mask, target, position, inputs):
+    """`target` as an int, or the predicted class when it is None."""
     if target is None:
         return predicted_class(model, embeds, attention_mask, position, **inputs)
     return int(target)
@@ -159,92 +157,10 @@ def gradient_x_input(model, input_ids, attention_mask=None, target=None, positio
     first-order Taylor term of F around the zero embedding (Shrikumar et al. 2016), so it says nothing about how F
     behaves on the way there: a saturated softmax gives tiny values."""
     check_model(model)
-    attention_mask, inputs = _rows(model, input_ids, attention_mask, inputs)
+    attention_mask, inputs = as_rows(model, input_ids, attention_mask, inputs)
     with inference_mode(model):
         x = input_embeddings(model, input_ids)  # (1, T, D)
-        target = _target(model, x, attention_mask, target, position, inputs)
+        target = resolve_target(model, x, attention_mask, target, position, inputs)
         scores, grads = embedding_gradients(model, x, attention_mask, target, position, output, **inputs)
         a = (x * grads).sum(axis=-1)[0]  # (1, T, D) -> (T,)
     return Attribution(backend.to_numpy(a).astype(np.float64), float(scores[0]), target, "gradient_x_input")
-
-
-def baseline_embeddings(model, input_ids, baseline="pad", special_ids=()):
-    """(1, T, D) array x': "pad" puts the [PAD] embedding (row pad_id of the embedding table) at every piece,
-    "zero" zero vectors; an array (T, D) or (1, T, D) is taken as is. Pieces whose id is in `special_ids` ([CLS],
-    [SEP]) keep their own embedding, as is usual for BERT (so they get exactly zero attribution)."""
-    x = input_embeddings(model, input_ids)  # (1, T, D)
-    xp = backend.array_module(x)
-    if isinstance(baseline, str):
-        if baseline == "zero":
-            base = xp.zeros_like(x)
-        elif baseline == "pad":
-            pad_id = _pad_id(model)
-            table = model.get_input_embeddings().weight.data  # (V, D)
-            base = xp.broadcast_to(table[pad_id], x.shape).copy()
-        else:
-            raise ValueError(f"explain: baseline must be 'pad', 'zero' or an array of the embeddings' shape "
-                             f"{tuple(x.shape[1:])}, got {baseline!r}")
-    else:
-        base = backend.asarray(baseline.data if isinstance(baseline, Tensor) else baseline, dtype=x.dtype,
-                               device=model.device)
-        base = base.reshape(x.shape) if base.size == x.size else None
-        if base is None:
-            raise ValueError(f"explain: a baseline array must have the embeddings' shape {tuple(x.shape[1:])}")
-    if len(special_ids):
-        ids = _one_sequence(model, input_ids)  # (1, T)
-        keep = xp.isin(ids, backend.asarray(list(special_ids), device=model.device))  # (1, T)
-        base = xp.where(keep[..., None], x, base)
-    return base
-
-
-def _pad_id(model):
-    cfg = model.config
-    pad = getattr(cfg, "pad_id", getattr(cfg, "pad_token_id", None))
-    if pad is None:
-        raise ValueError("explain: the model's config names no padding id; pass baseline='zero' or an array")
-    return int(pad)
-
-
-def trapezoid(n_steps):
-    """(alphas (n,), weights (n,)) of the trapezoid rule on [0, 1] with n points: sum_k w_k f(alpha_k) ~ int f."""
-    if int(n_steps) < 2:
-        raise ValueError(f"explain: n_steps must be at least 2 (both ends of the path), got {n_steps}")
-    n = int(n_steps)
-    alphas = np.linspace(0.0, 1.0, n)
-    weights = np.full(n, 1.0 / (n - 1))
-    weights[[0, -1]] /= 2
-    return alphas, weights
-
-
-def integrated_gradients(model, input_ids, attention_mask=None, target=None, position=None, n_steps=64,
-                         baseline="pad", special_ids=(), output="probability", internal_batch_size=None, **inputs):
-    """Attribution: integrated gradients of one sequence input_ids (T,) from baseline x' (see baseline_embeddings)
-    along the straight path, n_steps trapezoid points (both ends included) in batches of internal_batch_size
-    (default: all at once). Returns an Attribution whose delta is the convergence error sum(a) - (F(x) - F(x'));
-    |delta| / |F(x) - F(x')| falls as 1/n_steps^2 on a smooth path. Other arguments as gradient_x_input."""
-    check_model(model)
-    alphas, weights = trapezoid(n_steps)
-    batch = len(alphas) if internal_batch_size is None else int(internal_batch_size)
-    if batch <= 0:
-        raise ValueError(f"explain: internal_batch_size must be positive, got {internal_batch_size}")
-    attention_mask, inputs = _rows(model, input_ids, attention_mask, inputs)
-    with inference_mode(model):
-        x = input_embeddings(model, input_ids)  # (1, T, D)
-        base = baseline_embeddings(model, input_ids, baseline, special_ids)  # (1, T, D)
-        target = _target(model, x, attention_mask, target, position, inputs)
-        xp = backend.array_module(x)
-        total = xp.zeros(x.shape[1:], dtype=np.float64)  # (T, D) sum_k w_k grad_k
-        scores = []
-        for start in range(0, len(alphas), batch):
-            a = xp.asarray(alphas[start:start + batch], dtype=x.dtype)[:, None, None]  # (S, 1, 1)
-            path = base + a * (x - base)  # (S, T, D)
-            s, g = embedding_gradients(model, path, attention_mask, target, position, output, **inputs)
-            w = xp.asarray(weights[start:start + batch])  # (S,)
-            total += xp.tensordot(w, g.astype(np.float64), axes=1)  # (S,) . (S, T, D) -> (T, D)
-            scores.append(backend.to_numpy(s))
-        scores = np.concatenate(scores).astype(np.float64)  # (n_steps,) F along the path
-        a = ((x[0] - base[0]).astype(np.float64) * total).sum(axis=-1)  # (T, D) -> (T,)
-    a = backend.to_numpy(a)
-    delta = float(a.sum() - (scores[-1] - scores[0]))
-    return Attribution(a, float(scores[-1]), target, "integrated_gradients", baseline_score=float(scores[0]),
-                       delta=delta)

@@ -124,21 +124,42 @@ def plot_highlight(e, path=None, width=8.0, fontsize=14):
     return _done(fig, path)
 
 
-def plot_methods(explanations, path=None, title=None):
-    """Heatmap, one row per explanation (methods of one text), one column per word, each row scaled by its own
-    largest |value| (methods have different units); the numbers are written in the cells."""
+def plot_methods(groups, path=None):
+    """Heatmaps, one panel per text: one row per explanation of it (the methods), one column per word, each row
+    scaled by its own largest |value| (methods have different units), the values written in the cells. `groups`:
+    a list of explanations of one text, or a list of such lists."""
     from ..plots import _done, _figure
-    if not explanations:
+    groups = [groups] if groups and not isinstance(groups[0], (list, tuple)) else list(groups)
+    if not groups or not all(groups):
         raise ValueError("plot_methods: no explanations given")
-    words = explanations[0].words
-    rows = np.stack([_scaled(e.word_attributions) for e in explanations])  # (M, W)
-    fig, axes = _figure(max(5.0, 0.75 * len(words) + 2.5), 0.6 * len(explanations) + 1.4)
+    widest = max(len(g[0].words) for g in groups)
+    fig, axes = _figure(max(6.0, 0.62 * widest + 2.6), sum(0.42 * len(g) + 1.1 for g in groups), nrows=len(groups))
+    for ax, group in zip(axes[:, 0], groups):
+        rows = np.stack([_scaled(e.word_attributions) for e in group])  # (M, W)
+        ax.imshow(rows, cmap="RdYlGn", vmin=-1, vmax=1, aspect="auto")
+        ax.set_xticks(range(len(group[0].words)), group[0].words, rotation=30, ha="right")
+        ax.set_yticks(range(len(group)), [e.method.replace("_", " ") for e in group])
+        for m, e in enumerate(group):
+            for w, value in enumerate(e.word_attributions):
+                ax.text(w, m, f"{value:.2f}", ha="center", va="center", fontsize=7)
+        ax.set_title(f"{group[0].text}  →  {group[0].label} {group[0].score:.2f}", fontsize=10)
+    return _done(fig, path)
+
+
+def plot_deletion(curves, path=None, title=None):
+    """Deletion curves: mean probability of the predicted class after deleting the k top-attributed words, one line
+    per method ({method: checks.deletion_curve(...)}), and the random-deletion control (from the first method)."""
+    from ..plots import _done, _figure
+    fig, axes = _figure(6.0, 4.0)
     ax = axes[0, 0]
-    ax.imshow(rows, cmap="RdYlGn", vmin=-1, vmax=1, aspect="auto")
-    ax.set_xticks(range(len(words)), words, rotation=45, ha="right")
-    ax.set_yticks(range(len(explanations)), [e.method.replace("_", " ") for e in explanations])
-    for m, e in enumerate(explanations):
-        for w, value in enumerate(e.word_attributions):
-            ax.text(w, m, f"{value:.2f}", ha="center", va="center", fontsize=7)
-    ax.set_title(title or f"{explanations[0].text}  →  {explanations[0].label}", fontsize=10)
+    for method, c in curves.items():
+        ax.plot(c["k"], c["attributed"], "o-", label=method.replace("_", " "))
+    first = next(iter(curves.values()))
+    ax.plot(first["k"], first["random"], "k--", label="random words")
+    ax.set_xlabel("words deleted (k)")
+    ax.set_ylabel("probability of the predicted class")
+    ax.set_ylim(0, 1.02)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    ax.set_title(title or "Deletion curves: lower is more faithful", fontsize=10)
     return _done(fig, path)

@@ -16,7 +16,7 @@ import numpy as np
 from .. import backend
 from ..autograd import no_grad
 from ..tensor import Tensor
-from .gradients import Attribution, as_row, check_model, inference_mode, predicted_class, input_embeddings
+from .gradients import Attribution, as_row, check_model, inference_mode, input_embeddings, predicted_class
 
 
 def rollout(attentions, readout, residual=0.5):
