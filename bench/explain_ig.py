@@ -5,7 +5,7 @@
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /work/refvenv/bin/python bench/explain_ig.py   # with torch
 
 --model-dir: a run written by `python -m minitransformer train` (its tokenizer, weights and config); without one,
-a model of train's default config (minitransformer/commands.py DEFAULTS) with random weights and a vocabulary
+a model of train's default config (minitransformer/cli/train.py DEFAULTS) with random weights and a vocabulary
 trained on the shipped corpus; the time does not depend on the weights. The sentence is a shipped test sentence
 truncated to exactly 32 pieces ([CLS] and [SEP] included).
 
@@ -28,7 +28,7 @@ sys.path.insert(0, str(REPO))
 import minitransformer as mt  # noqa: E402,I100  (before NumPy: sets OpenBLAS's thread timeout, as the CLI does)
 import numpy as np  # noqa: E402,I100
 from minitransformer import run_dir  # noqa: E402
-from minitransformer.commands import DEFAULTS  # noqa: E402
+from minitransformer.cli.train import DEFAULTS  # noqa: E402
 from minitransformer.data import load_dataset  # noqa: E402
 from minitransformer.explain import integrated_gradients  # noqa: E402
 from minitransformer.models import TransformerClassifier  # noqa: E402

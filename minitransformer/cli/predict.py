@@ -2,12 +2,28 @@
 
     python -m minitransformer predict --model-dir runs/latest "The plot was not good."
     echo "a dull, lifeless film" | python -m minitransformer predict
+    python -m minitransformer predict --explain "The plot was not good."          # why: words shaded, + HTML/PNG
 """
+import argparse
 import os
 import sys
 
 from . import tagging
-from .options import check_device, option, texts_from
+from .options import UsageError, check_device, option, texts_from
+
+METHODS = ("integrated_gradients", "ig", "gradient_x_input", "gxi", "grad", "attention_rollout", "rollout")
+
+
+class ExplainAction(argparse.Action):
+    """--explain [METHOD]. argparse gives an optional value to the flag, so in `predict --explain "some text"` the
+    text arrives here: it is kept as a text, in its place before or after the positional texts."""
+
+    def __call__(self, parser, namespace, value, option_string=None):
+        if value is None or value in METHODS:
+            setattr(namespace, self.dest, value or self.const)
+            return
+        setattr(namespace, self.dest, self.const)
+        namespace.explain_text = (value, bool(getattr(namespace, "text", None)))  # (text, after the positionals?)
 
 
 def add_predict(subparsers):
@@ -20,21 +36,60 @@ def add_predict(subparsers):
            help="directory written by train, or a fine-tuned Hugging Face BERT directory")
     option(p, "--device", default="cpu", help="cpu, or cuda / cuda:N")
     tagging.add_predict_options(p)
-    p.set_defaults(func=run_predict)
+    option(p, "--explain", nargs="?", const="integrated_gradients", default=None, action=ExplainAction,
+           metavar="METHOD", shown="off; METHOD when given alone: integrated_gradients",
+           help="also say why: print each text with its words shaded by their attribution to the predicted class "
+                "(colours on a terminal, [word +0.12] markers otherwise) and write an HTML and a PNG per text to "
+                "--explain-dir; METHOD is integrated_gradients (ig), gradient_x_input (gxi) or attention_rollout "
+                "(rollout)")
+    option(p, "--explain-dir", default="explanations", metavar="DIR",
+           help="where --explain writes NNN.html and NNN.png, one pair per text")
+    p.set_defaults(func=run_predict, explain_text=None)
 
 
 def run_predict(args):
     from .. import run_dir
     from ..tagger_run import is_tagger_dir
 
+    texts = list(args.text)
+    if args.explain_text is not None:  # `--explain TEXT`: the text argparse handed to the flag
+        text, after = args.explain_text
+        texts = texts + [text] if after else [text] + texts
     if is_tagger_dir(args.model_dir):  # a token classifier: the entities of each text with character spans
-        return tagging.run_predict(args, texts_from(args.text, sys.stdin))
+        if args.explain:
+            raise UsageError(f"--explain explains sentence classifiers; {args.model_dir} holds a token classifier "
+                             "(from Python: mt.explain.explain(model, tokenizer, text, position=PIECE))")
+        return tagging.run_predict(args, texts_from(texts, sys.stdin))
     model, tokenizer, label_names, max_length = run_dir.load(args.model_dir, check_device(args.device))
-    texts = texts_from(args.text, sys.stdin)
+    texts = texts_from(texts, sys.stdin)
     temperature = run_dir.temperature(args.model_dir)   # 1.0 unless train --calibrate stored one
-    for text, probs in zip(texts, run_dir.predict_proba(model, tokenizer, texts, max_length,
-                                                        temperature=temperature)):
+    explanations = explain_texts(args, model, tokenizer, texts, label_names, max_length, temperature) \
+        if args.explain else None
+    color = sys.stdout.isatty() and os.environ.get("NO_COLOR") is None
+    for i, (text, probs) in enumerate(zip(texts, run_dir.predict_proba(model, tokenizer, texts, max_length,
+                                                                       temperature=temperature))):
         best = int(probs.argmax())
         every = " ".join(f"{name}={p:.4f}" for name, p in zip(label_names, probs))
-        print(f"{label_names[best]}\t{probs[best]:.4f}\t{every}\t{text}")
+        shown = text if explanations is None else explanations[i].shaded(color=color)
+        print(f"{label_names[best]}\t{probs[best]:.4f}\t{every}\t{shown}")
+    if explanations:
+        print(f"explanations ({explanations[0].method}) of {len(texts)} texts in {args.explain_dir}/: "
+              f"001.html, 001.png, ...", file=sys.stderr)
     return 0
+
+
+def explain_texts(args, model, tokenizer, texts, label_names, max_length, temperature=1.0):
+    """One Explanation per text (for its predicted class), with NNN.html and NNN.png written to --explain-dir."""
+    from ..explain import explain, method_name
+    try:
+        method = method_name(args.explain)
+    except ValueError as e:
+        raise UsageError(f"--explain {args.explain}: {e}") from None
+    # integrated gradients: 64 steps, more (up to 1024) for a sentence whose attributions miss F(x) - F(x') by > 1%
+    found = explain(model, tokenizer, texts, method=method, label_names=label_names, max_length=max_length,
+                    tolerance=0.01, temperature=temperature)
+    os.makedirs(args.explain_dir, exist_ok=True)
+    for i, e in enumerate(found, start=1):
+        e.save_html(os.path.join(args.explain_dir, f"{i:03d}.html"))
+        e.save_png(os.path.join(args.explain_dir, f"{i:03d}.png"))
+    return found

@@ -49,10 +49,18 @@ class Explanation:
     output: str = "probability"
     baseline_score: Optional[float] = None  # F(x'), integrated gradients
     delta: Optional[float] = None  # convergence delta, integrated gradients
+    n_steps: Optional[int] = None  # points on the path, integrated gradients
 
     def format(self, color=False):
+        """One line: what was explained, a tab, the text shaded (see shaded)."""
         from .render import format_text
         return format_text(self, color=color)
+
+    def shaded(self, color=False):
+        """The text with its words shaded: ANSI backgrounds (color=True), else [word +0.12] markers on the words
+        of at least a fifth of the largest |attribution|."""
+        from .render import shade
+        return shade(self, color=color)
 
     def to_html(self):
         from .render import to_html
@@ -83,13 +91,14 @@ def _label_names(model, label_names):
 
 
 def explain(model, tokenizer, texts, method="integrated_gradients", target=None, label_names=None, max_length=None,
-            n_steps=64, baseline="pad", output="probability", internal_batch_size=None, position=None):
+            n_steps=64, baseline="pad", output="probability", internal_batch_size=None, position=None, tolerance=None):
     """One Explanation per text (a list; a single str gives a one-element list).
 
     method: "integrated_gradients" (ig), "gradient_x_input" (gxi) or "attention_rollout" (rollout).
     target: the class to explain, an id or a name (default: each text's predicted class). max_length: truncation
-    (default: the model's maximum). n_steps, baseline ("pad" or "zero"; [CLS]/[SEP] kept as in the input) and
-    internal_batch_size: integrated gradients only. output: "probability", "logit" or "log_probability".
+    (default: the model's maximum). n_steps, baseline ("pad" or "zero"; [CLS]/[SEP] kept as in the input),
+    internal_batch_size and tolerance (refine until |delta| <= tolerance |F(x) - F(x')|, see
+    integrated_gradients): integrated gradients only. output: "probability", "logit" or "log_probability".
     position: the piece whose class is explained, for a token classifier."""
     check_model(model)
     name = method_name(method)
@@ -111,7 +120,7 @@ def explain(model, tokenizer, texts, method="integrated_gradients", target=None,
         options = dict(target=target, position=position, **extra)
         if name == "integrated_gradients":
             options.update(n_steps=n_steps, baseline=baseline, special_ids=special, output=output,
-                           internal_batch_size=internal_batch_size)
+                           internal_batch_size=internal_batch_size, tolerance=tolerance)
         elif name == "gradient_x_input":
             options.update(output=output)
         a = METHODS[name](model, ids, **options)
@@ -120,5 +129,6 @@ def explain(model, tokenizer, texts, method="integrated_gradients", target=None,
         label = names[a.target] if a.target < len(names) else str(a.target)
         results.append(Explanation(text, name, a.target, label, a.score, tokens, list(enc["offset_mapping"]),
                                    a.attributions, words.texts, words.spans, words.sum(a.attributions),
-                                   output if name != "attention_rollout" else "share", a.baseline_score, a.delta))
+                                   output if name != "attention_rollout" else "share", a.baseline_score, a.delta,
+                                   a.n_steps))
     return results

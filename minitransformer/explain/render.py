@@ -39,9 +39,9 @@ def _chunks(e):
     return out
 
 
-def format_text(e, color=False):
-    """One line: the header, a tab, the text shaded (color=True: ANSI backgrounds) or with [word +0.31] markers on
-    the words of at least a fifth of the largest |attribution|."""
+def shade(e, color=False):
+    """The text with its words shaded (color=True: ANSI backgrounds) or with [word +0.31] markers on the words of
+    at least a fifth of the largest |attribution|."""
     parts = []
     for chunk, value, v in _chunks(e):
         if v is None or (abs(v) < 0.1 if color else abs(v) < _PLAIN_THRESHOLD):
@@ -51,7 +51,12 @@ def format_text(e, color=False):
             parts.append(f"\x1b[30;48;5;{(_GREENS if v > 0 else _REDS)[level]}m{chunk}\x1b[0m")
         else:
             parts.append(f"[{chunk} {value:+.2g}]")
-    return f"{_header(e)}\t{''.join(parts)}"
+    return "".join(parts)
+
+
+def format_text(e, color=False):
+    """One line: the header, a tab, the shaded text."""
+    return f"{_header(e)}\t{shade(e, color)}"
 
 
 def _rgba(v, alpha_max=0.85):
