@@ -165,6 +165,8 @@ def test_integrated_gradients_mistakes_are_clear_errors(tokenizer):
         ex.integrated_gradients(model, np.zeros((2, 3), dtype=int))
     with pytest.raises(ValueError, match="output must be one of"):
         ex.gradient_x_input(model, ids, output="odds")
+    with pytest.raises(ValueError, match="target class 3 is out of range for 3 classes"):
+        ex.integrated_gradients(model, ids, target=3)
     with pytest.raises(ValueError, match="unknown method 'shap'"):
         ex.explain(model, tokenizer, "x", method="shap")
     with pytest.raises(TypeError, match="cannot be explained"):

@@ -41,6 +41,12 @@ def inference_mode(model):
         model.train(was_training)
 
 
+def check_output(output):
+    """A ValueError unless `output` names an explainable scalar."""
+    if output not in OUTPUTS:
+        raise ValueError(f"explain: output must be one of {OUTPUTS}, got {output!r}")
+
+
 def check_model(model):
     """A TypeError unless `model` has get_input_embeddings() and a forward taking inputs_embeds."""
     forward = getattr(model, "forward", None)
@@ -61,20 +67,22 @@ def select_output(logits, target, position=None, output="probability"):
     elif position is not None:
         raise ValueError(f"explain: position={position} is only for per-token logits (N, T, C), these are "
                          f"{logits.shape}")
+    if not 0 <= target < logits.shape[-1]:
+        raise ValueError(f"explain: target class {target} is out of range for {logits.shape[-1]} classes")
     if output == "logit":
         return logits[:, target]
     if output == "probability":
         return F.softmax(logits, axis=-1)[:, target]
-    if output == "log_probability":
-        return F.log_softmax(logits, axis=-1)[:, target]
-    raise ValueError(f"explain: output must be one of {OUTPUTS}, got {output!r}")
+    check_output(output)
+    return F.log_softmax(logits, axis=-1)[:, target]
 
 
-def embedding_gradients(model, embeds, attention_mask=None, target=0, position=None, output="probability",
+def embedding_gradients(model, embeds, attention_mask=None, target=None, position=None, output="probability",
                         **inputs):
-    """(scores (N,), grads (N, T, D)): F at each row of `embeds` (N, T, D) and dF/d embeds, one forward and one
-    backward for the whole batch (rows are independent, so the gradient of the sum is each row's gradient).
-    `inputs` go to the model as they are (token_type_ids). Call inside inference_mode(model)."""
+    """(scores (N,), grads (N, T, D), target): F at each row of `embeds` (N, T, D) and dF/d embeds, one forward and
+    one backward for the whole batch (rows are independent, so the gradient of the sum is each row's gradient).
+    target None: the class row 0 predicts. `inputs` go to the model as they are (token_type_ids). Call inside
+    inference_mode(model)."""
     xp = backend.array_module(embeds)
     leaf = Tensor(embeds, requires_grad=True, dtype=embeds.dtype, device=model.device)  # (N, T, D)
     N = embeds.shape[0]
@@ -82,9 +90,16 @@ def embedding_gradients(model, embeds, attention_mask=None, target=0, position=N
     inputs = {k: xp.broadcast_to(v, (N,) + v.shape[1:]) for k, v in inputs.items()}  # (1, T) -> (N, T)
     with enable_grad():
         logits = model(inputs_embeds=leaf, attention_mask=mask, **inputs).logits
+        target = argmax_class(logits.data, position) if target is None else int(target)
         scores = select_output(logits, target, position, output)  # (N,)
         scores.sum().backward()
-    return scores.data, leaf.grad.data
+    return scores.data, leaf.grad.data, target
+
+
+def argmax_class(logits, position=None):
+    """The class predicted for the first row of logits (N, C), or (N, T, C) at `position`."""
+    row = logits[0] if logits.ndim == 2 else logits[0, position]
+    return int(backend.to_numpy(row).argmax())
 
 
 @dataclasses.dataclass
@@ -131,8 +146,7 @@ def predicted_class(model, embeds, attention_mask=None, position=None, **inputs)
     """The argmax class of one sequence (at `position` for per-token logits)."""
     with no_grad():
         logits = model(inputs_embeds=Tensor._wrap(embeds), attention_mask=attention_mask, **inputs).logits.data
-    logits = logits[0] if logits.ndim == 2 else logits[0, position]
-    return int(backend.to_numpy(logits).argmax())
+    return argmax_class(logits, position)
 
 
 def as_rows(model, input_ids, attention_mask, inputs):
@@ -157,10 +171,10 @@ def gradient_x_input(model, input_ids, attention_mask=None, target=None, positio
     first-order Taylor term of F around the zero embedding (Shrikumar et al. 2016), so it says nothing about how F
     behaves on the way there: a saturated softmax gives tiny values."""
     check_model(model)
+    check_output(output)
     attention_mask, inputs = as_rows(model, input_ids, attention_mask, inputs)
     with inference_mode(model):
         x = input_embeddings(model, input_ids)  # (1, T, D)
-        target = resolve_target(model, x, attention_mask, target, position, inputs)
-        scores, grads = embedding_gradients(model, x, attention_mask, target, position, output, **inputs)
+        scores, grads, target = embedding_gradients(model, x, attention_mask, target, position, output, **inputs)
         a = (x * grads).sum(axis=-1)[0]  # (1, T, D) -> (T,)
     return Attribution(backend.to_numpy(a).astype(np.float64), float(scores[0]), target, "gradient_x_input")

@@ -11,8 +11,8 @@ import numpy as np
 
 from .. import backend
 from ..tensor import Tensor
-from .gradients import (Attribution, as_rows, check_model, embedding_gradients, inference_mode, input_embeddings,
-                        one_sequence, resolve_target)
+from .gradients import (Attribution, as_rows, check_model, check_output, embedding_gradients, inference_mode,
+                        input_embeddings, one_sequence, resolve_target)
 
 
 def baseline_embeddings(model, input_ids, baseline="pad", special_ids=()):
@@ -93,7 +93,7 @@ def _path_gradients(model, x, base, alphas, weights, batch, mask, target, positi
     for start in range(0, len(alphas), batch):
         a = xp.asarray(alphas[start:start + batch], dtype=x.dtype)[:, None, None]  # (S, 1, 1)
         path = base + a * (x - base)  # (S, T, D)
-        s, g = embedding_gradients(model, path, mask, target, position, output, **inputs)
+        s, g, _ = embedding_gradients(model, path, mask, target, position, output, **inputs)
         w = xp.asarray(weights[start:start + batch])  # (S,)
         total += xp.tensordot(w, g.astype(np.float64), axes=1)  # (S,) . (S, T, D) -> (T, D)
         scores.append(backend.to_numpy(s))
@@ -114,6 +114,7 @@ def integrated_gradients(model, input_ids, attention_mask=None, target=None, pos
     halving would pass max_steps points; Attribution.n_steps says how many were used. Other arguments as
     gradient_x_input."""
     check_model(model)
+    check_output(output)
     alphas, weights = quadrature(n_steps, rule)
     batch = len(alphas) if internal_batch_size is None else int(internal_batch_size)
     if batch <= 0:

@@ -16,7 +16,8 @@ import numpy as np
 from .. import backend
 from ..autograd import no_grad
 from ..tensor import Tensor
-from .gradients import Attribution, as_row, check_model, inference_mode, input_embeddings, predicted_class
+from .gradients import (Attribution, argmax_class, as_row, check_model, inference_mode, input_embeddings,
+                        one_sequence)
 
 
 def rollout(attentions, readout, residual=0.5):
@@ -58,16 +59,16 @@ def attention_rollout(model, input_ids, attention_mask=None, target=None, positi
     never negative) and do not depend on `target`, which only names the class reported (default: the predicted
     one). Needs a model whose forward takes output_attentions=True and returns `.attentions`."""
     check_model(model)
-    T = input_embeddings(model, input_ids).shape[1]
+    T = one_sequence(model, input_ids).shape[1]
     mask = as_row(model, attention_mask, T, "attention_mask")
     inputs = {k: as_row(model, v, T, k) for k, v in inputs.items()}
     with inference_mode(model), no_grad():
         x = input_embeddings(model, input_ids)  # (1, T, D)
         out = model(inputs_embeds=Tensor._wrap(x), attention_mask=mask, output_attentions=True, **inputs)
-        target = predicted_class(model, x, mask, position, **inputs) if target is None else int(target)
+    target = argmax_class(out.logits.data, position) if target is None else int(target)
     keep = np.ones(T, dtype=bool) if mask is None else backend.to_numpy(mask)[0] != 0
     r = rollout(out.attentions, readout_weights(model, keep, position), residual)
     logits = backend.to_numpy(out.logits.data)[0]
-    logits = logits if logits.ndim == 1 else logits[position]
+    logits = logits if logits.ndim == 1 else logits[position]  # (C,)
     p = np.exp(logits - logits.max())
     return Attribution(r, float(p[target] / p.sum()), target, "attention_rollout")
