@@ -1,6 +1,7 @@
 """Do the attributions mean something? On a small classifier trained on the shipped corpus
-(tests/fixtures/explain_classifier, written by make_explain_classifier.py) and the shipped test sentences:
-completeness of integrated gradients, the deletion test against random deletions, and model randomisation."""
+(tests/fixtures/explain_classifier, written by make_explain_classifier.py) and 300 sentences of that corpus's test
+split kept beside it: completeness of integrated gradients, the deletion test against random deletions, and model
+randomisation."""
 import pathlib
 
 import numpy as np
@@ -12,7 +13,7 @@ from minitransformer.explain import explain, integrated_gradients
 from minitransformer.explain.checks import class_probabilities, deletion_curve, randomised, rank_correlation
 
 HERE = pathlib.Path(__file__).resolve().parent
-TEST = load_dataset(HERE.parent / "data" / "test.tsv")
+TEST = load_dataset(HERE / "fixtures" / "explain_classifier" / "test.tsv", label_names=["negative", "positive"])
 
 
 @pytest.fixture(scope="module")
