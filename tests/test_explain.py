@@ -295,3 +295,32 @@ def test_refining_to_a_tolerance_equals_running_the_finer_grid(tokenizer):
     assert loose.n_steps == 9                                                # already within: no extra points
     with pytest.raises(ValueError, match="tolerance must be positive and needs rule='trapezoid'"):
         ex.integrated_gradients(model, ids, tolerance=0.01, rule="gauss_legendre")
+
+
+# ---------------------------------------------------------------- the checks' own pieces
+
+def test_deletion_curve_deletes_the_top_words_and_averages_random_draws(tokenizer):
+    from minitransformer.explain.checks import class_probabilities, deletion_curve
+    model = classifier(tokenizer)
+    [e] = ex.explain(model, tokenizer, "I hated the unwatchable ending!", method="gxi")
+    order = np.argsort(-e.word_attributions, kind="stable")
+    curve = deletion_curve(model, tokenizer, [e.text], explanations=[e], max_k=2, random_draws=3, seed=4)
+    expected = [ex.without_words(e.text, [e.word_spans[j] for j in order[:k]]) for k in range(3)]
+    probs = class_probabilities(model, tokenizer, expected)[:, e.target]
+    np.testing.assert_allclose(curve["attributed"], probs, rtol=1e-6)
+    assert curve["random"][0] == pytest.approx(probs[0]) and curve["per_text_random"].shape == (1, 3)
+
+
+def test_rank_correlation_and_randomised_copies():
+    from minitransformer.explain.checks import randomised, rank_correlation
+    assert rank_correlation([1, 2, 2, 3], [1, 2, 3, 4]) == pytest.approx(0.9486832980505138)   # scipy's spearmanr
+    assert rank_correlation([3, 2, 1], [1, 2, 3]) == pytest.approx(-1)
+    mt.manual_seed(0)
+    model = TransformerClassifier(50, 2, d_model=16, num_heads=2, num_layers=2, d_ff=32)
+    copy = randomised(model, ["encoder.layers.1"], seed=3)
+    for (name, p), (_, q) in zip(model.named_parameters(), copy.named_parameters()):
+        changed = not np.array_equal(p.numpy(), q.numpy())
+        fresh_norm = ".norm" in name                    # LayerNorm starts at ones and zeros in every model
+        assert changed == (name.startswith("encoder.layers.1.") and not fresh_norm), name
+    with pytest.raises(ValueError, match="no parameter name starts with"):
+        randomised(model, ["decoder"])
