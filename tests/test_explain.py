@@ -324,3 +324,16 @@ def test_rank_correlation_and_randomised_copies():
         assert changed == (name.startswith("encoder.layers.1.") and not fresh_norm), name
     with pytest.raises(ValueError, match="no parameter name starts with"):
         randomised(model, ["decoder"])
+
+
+def test_a_temperature_explains_the_calibrated_probability(tokenizer):
+    """softmax(logits / T) is the probability of the same model with its head divided by T."""
+    model = classifier(tokenizer, dtype="float64")
+    ids = ids_of(tokenizer, TEXTS[0])
+    hot = ex.integrated_gradients(model, ids, target=1, n_steps=16, temperature=2.5)
+    model.head.weight.data = model.head.weight.data / 2.5
+    model.head.bias.data = model.head.bias.data / 2.5
+    plain = ex.integrated_gradients(model, ids, target=1, n_steps=16)
+    np.testing.assert_allclose(hot.attributions, plain.attributions, rtol=1e-9, atol=1e-15)
+    assert hot.score == pytest.approx(plain.score, rel=1e-12)
+    assert ex.attention_rollout(model, ids, target=1).score == pytest.approx(plain.score, rel=1e-12)

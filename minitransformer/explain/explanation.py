@@ -91,7 +91,8 @@ def _label_names(model, label_names):
 
 
 def explain(model, tokenizer, texts, method="integrated_gradients", target=None, label_names=None, max_length=None,
-            n_steps=64, baseline="pad", output="probability", internal_batch_size=None, position=None, tolerance=None):
+            n_steps=64, baseline="pad", output="probability", internal_batch_size=None, position=None, tolerance=None,
+            temperature=1.0):
     """One Explanation per text (a list; a single str gives a one-element list).
 
     method: "integrated_gradients" (ig), "gradient_x_input" (gxi) or "attention_rollout" (rollout).
@@ -99,7 +100,8 @@ def explain(model, tokenizer, texts, method="integrated_gradients", target=None,
     (default: the model's maximum). n_steps, baseline ("pad" or "zero"; [CLS]/[SEP] kept as in the input),
     internal_batch_size and tolerance (refine until |delta| <= tolerance |F(x) - F(x')|, see
     integrated_gradients): integrated gradients only. output: "probability", "logit" or "log_probability".
-    position: the piece whose class is explained, for a token classifier."""
+    position: the piece whose class is explained, for a token classifier. temperature: probabilities are
+    softmax(logits / temperature), as a calibrated run predicts them (train --calibrate)."""
     check_model(model)
     name = method_name(method)
     texts = [texts] if isinstance(texts, str) else list(texts)
@@ -117,7 +119,7 @@ def explain(model, tokenizer, texts, method="integrated_gradients", target=None,
         enc = tokenizer(text, truncation=True, max_length=max_length, return_offsets_mapping=True)
         ids = enc["input_ids"]
         extra = {"token_type_ids": enc["token_type_ids"]} if "token_type_ids" in forward else {}
-        options = dict(target=target, position=position, **extra)
+        options = dict(target=target, position=position, temperature=temperature, **extra)
         if name == "integrated_gradients":
             options.update(n_steps=n_steps, baseline=baseline, special_ids=special, output=output,
                            internal_batch_size=internal_batch_size, tolerance=tolerance)

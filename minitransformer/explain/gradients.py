@@ -57,8 +57,9 @@ def check_model(model):
                         "mt.models have")
 
 
-def select_output(logits, target, position=None, output="probability"):
-    """(N,) tensor: the explained scalar of each row. logits (N, C), or (N, T, C) with `position` the token."""
+def select_output(logits, target, position=None, output="probability", temperature=1.0):
+    """(N,) tensor: the explained scalar of each row. logits (N, C), or (N, T, C) with `position` the token;
+    probabilities are softmax(logits / temperature) (a calibrated model's, Guo et al. 2017; 1: the plain one)."""
     if logits.ndim == 3:
         if position is None:
             raise ValueError(f"explain: the model returns per-token logits {logits.shape}; pass position= (the "
@@ -71,6 +72,8 @@ def select_output(logits, target, position=None, output="probability"):
         raise ValueError(f"explain: target class {target} is out of range for {logits.shape[-1]} classes")
     if output == "logit":
         return logits[:, target]
+    if temperature != 1.0:
+        logits = logits / float(temperature)
     if output == "probability":
         return F.softmax(logits, axis=-1)[:, target]
     check_output(output)
@@ -78,7 +81,7 @@ def select_output(logits, target, position=None, output="probability"):
 
 
 def embedding_gradients(model, embeds, attention_mask=None, target=None, position=None, output="probability",
-                        **inputs):
+                        temperature=1.0, **inputs):
     """(scores (N,), grads (N, T, D), target): F at each row of `embeds` (N, T, D) and dF/d embeds, one forward and
     one backward for the whole batch (rows are independent, so the gradient of the sum is each row's gradient).
     target None: the class row 0 predicts. `inputs` go to the model as they are (token_type_ids). Call inside
@@ -91,7 +94,7 @@ def embedding_gradients(model, embeds, attention_mask=None, target=None, positio
     with enable_grad():
         logits = model(inputs_embeds=leaf, attention_mask=mask, **inputs).logits
         target = argmax_class(logits.data, position) if target is None else int(target)
-        scores = select_output(logits, target, position, output)  # (N,)
+        scores = select_output(logits, target, position, output, temperature)  # (N,)
         scores.sum().backward()
     return scores.data, leaf.grad.data, target
 
@@ -163,11 +166,12 @@ def resolve_target(model, embeds, attention_mask, target, position, inputs):
 
 
 def gradient_x_input(model, input_ids, attention_mask=None, target=None, position=None, output="probability",
-                     **inputs):
+                     temperature=1.0, **inputs):
     """Attribution: a_t = sum_d x[t, d] dF/dx[t, d], x (T, D) the input embeddings of one sequence input_ids (T,).
 
     target: the class explained (default: the predicted one); position: the token, for per-token logits; output:
-    "probability" (default), "logit" or "log_probability", the units of the attributions. Gradient x input is the
+    "probability" (default), "logit" or "log_probability", the units of the attributions, probabilities at
+    `temperature` (see select_output). Gradient x input is the
     first-order Taylor term of F around the zero embedding (Shrikumar et al. 2016), so it says nothing about how F
     behaves on the way there: a saturated softmax gives tiny values."""
     check_model(model)
@@ -175,6 +179,7 @@ def gradient_x_input(model, input_ids, attention_mask=None, target=None, positio
     attention_mask, inputs = as_rows(model, input_ids, attention_mask, inputs)
     with inference_mode(model):
         x = input_embeddings(model, input_ids)  # (1, T, D)
-        scores, grads, target = embedding_gradients(model, x, attention_mask, target, position, output, **inputs)
+        scores, grads, target = embedding_gradients(model, x, attention_mask, target, position, output, temperature,
+                                                    **inputs)
         a = (x * grads).sum(axis=-1)[0]  # (1, T, D) -> (T,)
     return Attribution(backend.to_numpy(a).astype(np.float64), float(scores[0]), target, "gradient_x_input")

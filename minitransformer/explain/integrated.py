@@ -85,7 +85,7 @@ def quadrature(n_steps, rule):
     raise ValueError(f"explain: rule must be one of {RULES}, got {rule!r}")
 
 
-def _path_gradients(model, x, base, alphas, weights, batch, mask, target, position, output, inputs):
+def _path_gradients(model, x, base, alphas, weights, batch, mask, target, position, output, temperature, inputs):
     """(sum_k w_k dF/dx at x' + alpha_k (x - x') (T, D) float64, F at each alpha_k (K,)), in batches."""
     xp = backend.array_module(x)
     total = xp.zeros(x.shape[1:], dtype=np.float64)  # (T, D)
@@ -93,7 +93,7 @@ def _path_gradients(model, x, base, alphas, weights, batch, mask, target, positi
     for start in range(0, len(alphas), batch):
         a = xp.asarray(alphas[start:start + batch], dtype=x.dtype)[:, None, None]  # (S, 1, 1)
         path = base + a * (x - base)  # (S, T, D)
-        s, g, _ = embedding_gradients(model, path, mask, target, position, output, **inputs)
+        s, g, _ = embedding_gradients(model, path, mask, target, position, output, temperature, **inputs)
         w = xp.asarray(weights[start:start + batch])  # (S,)
         total += xp.tensordot(w, g.astype(np.float64), axes=1)  # (S,) . (S, T, D) -> (T, D)
         scores.append(backend.to_numpy(s))
@@ -102,7 +102,7 @@ def _path_gradients(model, x, base, alphas, weights, batch, mask, target, positi
 
 def integrated_gradients(model, input_ids, attention_mask=None, target=None, position=None, n_steps=64,
                          baseline="pad", special_ids=(), output="probability", internal_batch_size=None,
-                         rule="trapezoid", tolerance=None, max_steps=1024, **inputs):
+                         rule="trapezoid", tolerance=None, max_steps=1024, temperature=1.0, **inputs):
     """Attribution: integrated gradients of one sequence input_ids (T,) from baseline x' (see baseline_embeddings)
     along the straight path, n_steps points of `rule` ("trapezoid", both ends included, or "gauss_legendre") in
     batches of internal_batch_size (default: all at once). Its delta is the convergence error
@@ -123,7 +123,7 @@ def integrated_gradients(model, input_ids, attention_mask=None, target=None, pos
         raise ValueError(f"explain: tolerance must be positive and needs rule='trapezoid', got tolerance="
                          f"{tolerance!r}, rule={rule!r}")
     attention_mask, inputs = as_rows(model, input_ids, attention_mask, inputs)
-    run = dict(mask=attention_mask, position=position, output=output, inputs=inputs)
+    run = dict(mask=attention_mask, position=position, output=output, temperature=temperature, inputs=inputs)
     with inference_mode(model):
         x = input_embeddings(model, input_ids)  # (1, T, D)
         base = baseline_embeddings(model, input_ids, baseline, special_ids)  # (1, T, D)

@@ -54,10 +54,12 @@ def readout_weights(model, keep, position=None):
     return v
 
 
-def attention_rollout(model, input_ids, attention_mask=None, target=None, position=None, residual=0.5, **inputs):
+def attention_rollout(model, input_ids, attention_mask=None, target=None, position=None, residual=0.5,
+                      temperature=1.0, **inputs):
     """Attribution: attention rollout of one sequence input_ids (T,). The values are shares of the read-out (sum 1,
     never negative) and do not depend on `target`, which only names the class reported (default: the predicted
-    one). Needs a model whose forward takes output_attentions=True and returns `.attentions`."""
+    one; its probability, at `temperature`, is the score). Needs a model whose forward takes output_attentions=True
+    and returns `.attentions`."""
     check_model(model)
     T = one_sequence(model, input_ids).shape[1]
     mask = as_row(model, attention_mask, T, "attention_mask")
@@ -69,6 +71,6 @@ def attention_rollout(model, input_ids, attention_mask=None, target=None, positi
     keep = np.ones(T, dtype=bool) if mask is None else backend.to_numpy(mask)[0] != 0
     r = rollout(out.attentions, readout_weights(model, keep, position), residual)
     logits = backend.to_numpy(out.logits.data)[0]
-    logits = logits if logits.ndim == 1 else logits[position]  # (C,)
+    logits = (logits if logits.ndim == 1 else logits[position]) / float(temperature)  # (C,)
     p = np.exp(logits - logits.max())
     return Attribution(r, float(p[target] / p.sum()), target, "attention_rollout")
