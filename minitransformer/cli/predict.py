@@ -87,7 +87,7 @@ def explain_texts(args, model, tokenizer, texts, label_names, max_length, temper
         raise UsageError(f"--explain {args.explain}: {e}") from None
     # integrated gradients: 64 steps, more (up to 1024) for a sentence whose attributions miss F(x) - F(x') by > 1%
     found = explain(model, tokenizer, texts, method=method, label_names=label_names, max_length=max_length,
-                    tolerance=0.01, temperature=temperature)
+                    tolerance=0.01, temperature=temperature, progress=len(texts) > 5)
     os.makedirs(args.explain_dir, exist_ok=True)
     for i, e in enumerate(found, start=1):
         e.save_html(os.path.join(args.explain_dir, f"{i:03d}.html"))

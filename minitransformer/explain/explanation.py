@@ -92,7 +92,7 @@ def _label_names(model, label_names):
 
 def explain(model, tokenizer, texts, method="integrated_gradients", target=None, label_names=None, max_length=None,
             n_steps=64, baseline="pad", output="probability", internal_batch_size=None, position=None, tolerance=None,
-            temperature=1.0):
+            temperature=1.0, progress=False):
     """One Explanation per text (a list; a single str gives a one-element list).
 
     method: "integrated_gradients" (ig), "gradient_x_input" (gxi) or "attention_rollout" (rollout).
@@ -101,7 +101,8 @@ def explain(model, tokenizer, texts, method="integrated_gradients", target=None,
     internal_batch_size and tolerance (refine until |delta| <= tolerance |F(x) - F(x')|, see
     integrated_gradients): integrated gradients only. output: "probability", "logit" or "log_probability".
     position: the piece whose class is explained, for a token classifier. temperature: probabilities are
-    softmax(logits / temperature), as a calibrated run predicts them (train --calibrate)."""
+    softmax(logits / temperature), as a calibrated run predicts them (train --calibrate). progress: a tqdm bar
+    over the texts."""
     check_model(model)
     name = method_name(method)
     texts = [texts] if isinstance(texts, str) else list(texts)
@@ -114,8 +115,9 @@ def explain(model, tokenizer, texts, method="integrated_gradients", target=None,
     max_length = max_length or getattr(cfg, "max_len", None) or getattr(cfg, "max_position_embeddings", 512)
     forward = inspect.signature(model.forward).parameters
     special = tuple(i for i in (tokenizer.cls_token_id, tokenizer.sep_token_id) if i is not None)
+    from tqdm import tqdm  # imported here, as progress.py does: a call without a bar does not need it
     results = []
-    for text in texts:
+    for text in tqdm(texts, desc=f"explain ({name})", unit="text", disable=not progress):
         enc = tokenizer(text, truncation=True, max_length=max_length, return_offsets_mapping=True)
         ids = enc["input_ids"]
         extra = {"token_type_ids": enc["token_type_ids"]} if "token_type_ids" in forward else {}
