@@ -6,11 +6,10 @@ import pytest
 
 import minitransformer as mt
 from minitransformer import explain as ex
-from minitransformer import nn
 from minitransformer.explain.integrated import gauss_legendre, trapezoid
 from minitransformer.explain.rollout import rollout
-from minitransformer.models import TransformerClassifier
-from minitransformer.models.bert import BertForSequenceClassification
+from minitransformer.models import TransformerClassifier, TransformerTokenClassifier
+from minitransformer.models.bert import BertForSequenceClassification, BertForTokenClassification
 from minitransformer.models.bert_config import BertConfig
 from minitransformer.tokenizer import WordPieceTokenizer
 
@@ -170,7 +169,7 @@ def test_integrated_gradients_mistakes_are_clear_errors(tokenizer):
     with pytest.raises(ValueError, match="unknown method 'shap'"):
         ex.explain(model, tokenizer, "x", method="shap")
     with pytest.raises(TypeError, match="cannot be explained"):
-        ex.gradient_x_input(nn.Linear(3, 2), ids)
+        ex.gradient_x_input(mt.nn.Linear(3, 2), ids)
 
 
 # ---------------------------------------------------------------- attention rollout
@@ -218,36 +217,34 @@ def test_explain_returns_words_whose_attributions_add_up(tokenizer):
     assert e.word_attributions.sum() == pytest.approx(inner) and e.target == 2
 
 
-# ---------------------------------------------------------------- a token classifier plugs in
+# ---------------------------------------------------------------- token classifiers plug in
 
-class TinyTagger(nn.Module):
-    """Per-token logits (B, T, C) from an encoder, the interface a token classifier has."""
-
-    def __init__(self, vocab_size, d_model=16, num_classes=3):
-        super().__init__()
-        self.config = type("Config", (), {"pad_id": 0, "max_len": 64, "num_classes": num_classes})()
-        self.embedding = nn.Embedding(vocab_size, d_model, padding_idx=0)
-        self.encoder = nn.TransformerEncoder(dict(d_model=d_model, num_heads=2, d_ff=32, dropout=0.0), 2)
-        self.head = nn.Linear(d_model, num_classes)
-
-    def get_input_embeddings(self):
-        return self.embedding
-
-    def forward(self, input_ids=None, attention_mask=None, inputs_embeds=None, output_attentions=False):
-        x = self.embedding(input_ids) if inputs_embeds is None else inputs_embeds  # (B, T, D)
-        mask = None if attention_mask is None else mt.functional.padding_mask(attention_mask)
-        h, weights = self.encoder(x, mask, return_weights=True)
-        return type("Out", (), {"logits": self.head(h), "attentions": weights if output_attentions else None})()
-
-
-def test_a_token_classifier_is_explained_at_a_position(tokenizer):
+def tagger(tokenizer, kind):
     mt.manual_seed(0)
-    model = TinyTagger(tokenizer.vocab_size).double().eval()
+    if kind == "bert":
+        config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=16, num_hidden_layers=2,
+                            num_attention_heads=2, intermediate_size=32, max_position_embeddings=64,
+                            id2label={0: "O", 1: "B-PER", 2: "I-PER"})
+        return BertForTokenClassification(config).double().eval()
+    return TransformerTokenClassifier(tokenizer.vocab_size, 3, d_model=16, num_heads=2, num_layers=2, d_ff=32,
+                                      max_len=64, pad_id=tokenizer.pad_token_id).double().eval()
+
+
+@pytest.mark.parametrize("kind", ["scratch", "bert"])
+def test_a_token_classifier_is_explained_at_a_position(tokenizer, kind):
+    model = tagger(tokenizer, kind)
     ids = ids_of(tokenizer, TEXTS[0])
+    embeds = model.get_input_embeddings()(mt.tensor(ids[None]))
+    np.testing.assert_array_equal(model(inputs_embeds=embeds, output_attentions=True).logits.numpy(),
+                                  model(ids[None]).logits.numpy())
     a = ex.integrated_gradients(model, ids, position=3, target=1, n_steps=64, baseline="zero")
     assert abs(a.delta) < 1e-3 * abs(a.score - a.baseline_score)
+    logits = model(ids[None]).logits.numpy()[0, 3]
+    assert a.score == pytest.approx(np.exp(logits[1]) / np.exp(logits).sum(), rel=1e-9)
     r = ex.attention_rollout(model, ids, position=3)
     assert r.attributions.sum() == pytest.approx(1) and r.attributions.argmax() == 3  # the residual keeps it home
+    [e] = ex.explain(model, tokenizer, TEXTS[0], method="gxi", position=3, target="B-PER" if kind == "bert" else 1)
+    assert e.target == 1 and len(e.words) == len(e.word_attributions)
     with pytest.raises(ValueError, match="pass position="):
         ex.gradient_x_input(model, ids)
 

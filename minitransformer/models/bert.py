@@ -195,9 +195,10 @@ class BertForTokenClassification(BertPreTrainedModel):
         self.classifier = nn.Linear(config.hidden_size, config.num_labels)
         self.init_weights()
 
-    def forward(self, input_ids, attention_mask=None, token_type_ids=None, labels=None, output_attentions=False,
-                output_hidden_states=False):
-        out = self.bert(input_ids, attention_mask, token_type_ids, output_attentions, output_hidden_states)
+    def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, labels=None, output_attentions=False,
+                output_hidden_states=False, inputs_embeds=None):
+        out = self.bert(input_ids, attention_mask, token_type_ids, output_attentions, output_hidden_states,
+                        inputs_embeds=inputs_embeds)
         logits = self.classifier(self.dropout(out.last_hidden_state))  # (B, T, D) -> (B, T, num_labels)
         loss = None
         if labels is not None:

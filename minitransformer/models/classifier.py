@@ -134,26 +134,23 @@ class TransformerClassifier(nn.Module):
 
     def _inputs_embeds(self, inputs_embeds):
         """A floating (B, T, d_model) tensor on the model's device, checked against d_model and max_len."""
-        cfg, device = self.config, self.device
+        cfg, device, name = self.config, self.device, type(self).__name__
         # an array takes the model's dtype (Tensor() alone would make a float64 array float32)
         x = inputs_embeds if isinstance(inputs_embeds, Tensor) \
             else Tensor(inputs_embeds, dtype=self.embedding.weight.dtype, device=device)
         if x.dtype.kind != "f" or x.ndim != 3 or x.shape[2] != cfg.d_model:
-            raise ValueError(f"TransformerClassifier: inputs_embeds must be floating (batch, seq_len, "
-                             f"{cfg.d_model}), got shape {x.shape} dtype {x.dtype}")
+            raise ValueError(f"{name}: inputs_embeds must be floating (batch, seq_len, {cfg.d_model}), got shape "
+                             f"{x.shape} dtype {x.dtype}")
         if x.shape[1] > cfg.max_len:
-            raise ValueError(f"TransformerClassifier: sequence length {x.shape[1]} exceeds max_len={cfg.max_len}")
+            raise ValueError(f"{name}: sequence length {x.shape[1]} exceeds max_len={cfg.max_len}")
         return x if x.device == device else x.to(device)
 
-    def forward(self, input_ids=None, attention_mask=None, labels=None, return_attentions=False, inputs_embeds=None,
-                output_attentions=False):
-        """input_ids (B, T) integers, or inputs_embeds (B, T, D) in their place (Hugging Face's argument: the
-        token vectors `get_input_embeddings()(input_ids)` would give, before the sqrt(d_model) scale and the
-        positions, so attributions can differentiate with respect to them); attention_mask (B, T) 1 = real token
-        (default: ids != pad_id, or all real with inputs_embeds). output_attentions (or its older name
-        return_attentions) adds one (B, H, T, T) weight array per layer, outside the graph."""
+    def _embed(self, input_ids, attention_mask, inputs_embeds):
+        """(x (B, T, D) the encoder's input, keep (B, T) bool, ids (B, T) or zeros of that shape) from input_ids or
+        from inputs_embeds (Hugging Face's argument: what get_input_embeddings() gives for the ids, before the
+        sqrt(d_model) scale and the positions, so attributions can differentiate with respect to it)."""
         if (input_ids is None) == (inputs_embeds is None):
-            raise ValueError("TransformerClassifier: pass exactly one of input_ids and inputs_embeds")
+            raise ValueError(f"{type(self).__name__}: pass exactly one of input_ids and inputs_embeds")
         if inputs_embeds is None:
             ids = self._ids(input_ids)  # (B, T)
             keep = self._attention_mask(ids, attention_mask)  # (B, T) bool
@@ -165,7 +162,14 @@ class TransformerClassifier(nn.Module):
             keep = xp.ones(embeds.shape[:2], dtype=bool) if attention_mask is None \
                 else self._attention_mask(ids, attention_mask)
         x = embeds * math.sqrt(self.config.d_model)  # (B, T, D)
-        x = self.dropout(self.positional(x))  # (B, T, D)
+        return self.dropout(self.positional(x)), keep, ids  # (B, T, D)
+
+    def forward(self, input_ids=None, attention_mask=None, labels=None, return_attentions=False, inputs_embeds=None,
+                output_attentions=False):
+        """input_ids (B, T) integers, or inputs_embeds (B, T, D) in their place (see _embed); attention_mask (B, T)
+        1 = real token (default: ids != pad_id, or all real with inputs_embeds). output_attentions (or its older
+        name return_attentions) adds one (B, H, T, T) weight array per layer, outside the graph."""
+        x, keep, ids = self._embed(input_ids, attention_mask, inputs_embeds)  # (B, T, D), (B, T), (B, T)
         h, attentions = self.encoder(x, F.padding_mask(keep), return_weights=True)  # mask (B, 1, 1, T)
         logits = self.head(self.head_dropout(self.pool(h, keep)))  # (B, C)
         loss = None

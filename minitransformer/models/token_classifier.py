@@ -100,12 +100,14 @@ class TransformerTokenClassifier(nn.Module):
     # the same input checks as the sentence classifier (they name this class in their errors)
     _ids = TransformerClassifier._ids
     _attention_mask = TransformerClassifier._attention_mask
+    _inputs_embeds = TransformerClassifier._inputs_embeds
+    _embed = TransformerClassifier._embed
+    get_input_embeddings = TransformerClassifier.get_input_embeddings
 
-    def forward(self, input_ids, attention_mask=None, labels=None, return_attentions=False):
-        ids = self._ids(input_ids)  # (B, T)
-        keep = self._attention_mask(ids, attention_mask)  # (B, T) bool
-        x = self.embedding(ids) * math.sqrt(self.config.d_model)  # (B, T, D)
-        x = self.dropout(self.positional(x))  # (B, T, D)
+    def forward(self, input_ids=None, attention_mask=None, labels=None, return_attentions=False, inputs_embeds=None,
+                output_attentions=False):
+        """As TransformerClassifier.forward (input_ids or inputs_embeds, output_attentions), one class per token."""
+        x, keep, ids = self._embed(input_ids, attention_mask, inputs_embeds)  # (B, T, D), (B, T), (B, T)
         h, attentions = self.encoder(x, F.padding_mask(keep), return_weights=True)  # mask (B, 1, 1, T)
         logits = self.head(self.head_dropout(h))  # (B, T, C)
         loss = None
@@ -115,7 +117,8 @@ class TransformerTokenClassifier(nn.Module):
                 raise ValueError(f"TransformerTokenClassifier: labels must be (batch, seq_len) = {ids.shape}, one tag "
                                  f"id (or -100) per token, got shape {labels.shape}")
             loss = F.cross_entropy(logits, labels.to(logits.device), ignore_index=-100)
-        return TokenClassifierOutput(logits=logits, loss=loss, attentions=attentions if return_attentions else None)
+        wanted = output_attentions or return_attentions
+        return TokenClassifierOutput(logits=logits, loss=loss, attentions=attentions if wanted else None)
 
     def save(self, path):
         """Weights + config (tag names included) to one .npz (written atomically)."""
