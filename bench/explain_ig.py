@@ -4,7 +4,8 @@
     python bench/explain_ig.py [--model-dir runs/latest] [--repeats 7]
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /work/refvenv/bin/python bench/explain_ig.py   # with torch
 
---model-dir: a run written by `python -m minitransformer train` (its tokenizer, weights and config); without one,
+--model-dir: a run written by `python -m minitransformer train` (its tokenizer, weights and config; a fine-tuned BERT
+directory is timed on our side only); without one,
 a model of train's default config (minitransformer/cli/train.py DEFAULTS) with random weights and a vocabulary
 trained on the shipped corpus; the time does not depend on the weights. The sentence is a shipped test sentence
 truncated to exactly 32 pieces ([CLS] and [SEP] included).
@@ -113,17 +114,23 @@ def main():
     else:
         (model, tokenizer), where = default_model(), "random weights"
     cfg = model.config
-    print(f"model: {where}, d_model {cfg.d_model}, {cfg.num_layers} layers, {cfg.num_heads} heads, d_ff {cfg.d_ff}, "
-          f"pooling {cfg.pooling}, vocab {cfg.vocab_size}")
+    scratch = isinstance(model, TransformerClassifier)
+    if scratch:
+        print(f"model: {where}, d_model {cfg.d_model}, {cfg.num_layers} layers, {cfg.num_heads} heads, d_ff "
+              f"{cfg.d_ff}, pooling {cfg.pooling}, vocab {cfg.vocab_size}")
+    else:  # a fine-tuned BERT directory: ours only (the torch twin is the from-scratch classifier's)
+        print(f"model: {where}, BERT hidden {cfg.hidden_size}, {cfg.num_hidden_layers} layers")
     ids = sentence_ids(tokenizer)
     special = (tokenizer.cls_token_id, tokenizer.sep_token_id)
+    twin = None
     try:
         import torch
-        torch.set_num_threads(2)
-        twin = torch_twin(model)
-        x = torch.tensor(model.get_input_embeddings().weight.numpy()[ids])
+        if scratch:
+            torch.set_num_threads(2)
+            twin = torch_twin(model)
+            x = torch.tensor(model.get_input_embeddings().weight.numpy()[ids])
     except ImportError:
-        twin = None
+        pass
     ours_times, theirs_times = [], []
     for _ in range(args.repeats + 1):  # the first round warms up and is dropped
         time.sleep(0.2)
