@@ -52,11 +52,16 @@ class Function:
 
     @classmethod
     def apply(cls, *inputs, **options):
-        """Run forward on the inputs' data and record the graph edge when any input requires grad."""
-        if backend._cupy is not None and len(inputs) > 1:  # until CuPy is imported every array is on the CPU
+        """Run forward on the inputs' data and record the graph edge when any input requires grad.
+
+        forward returns one array, or a tuple of arrays: then the first is the differentiable output and the others
+        come back as tensors outside the graph (attention's weights), and apply returns the tuple of tensors."""
+        if backend.multi_device() and len(inputs) > 1:  # until a second device is used every array is on the CPU
             check_same_device(cls.__name__, inputs)
         fn = cls()
-        out = Tensor._wrap(fn.forward(*[t.data for t in inputs], **options))
+        result = fn.forward(*[t.data for t in inputs], **options)
+        outputs = [Tensor._wrap(a) for a in result] if isinstance(result, tuple) else [Tensor._wrap(result)]
+        out = outputs[0]
         if _grad_enabled and cls.differentiable and out.data.dtype.kind == "f":  # int/bool outputs: no grad
             for t in inputs:
                 if t.requires_grad:
@@ -65,7 +70,7 @@ class Function:
                     out.requires_grad = True
                     out._creator = fn
                     break
-        return out
+        return tuple(outputs) if isinstance(result, tuple) else out
 
     def release(self):
         """Drop what forward saved and the links to the inputs, so the graph's memory is freed after backward

@@ -1,7 +1,10 @@
-"""Array backends: NumPy on "cpu", CuPy on "cuda" / "cuda:N"; dtype names; the seeded random generators.
+"""Array backends: NumPy on "cpu", CuPy on "cuda" / "cuda:N", the strict stand-in (strict.py) on "strict"; dtype
+names; the seeded random generators.
 
 The array module is always chosen from the data (`array_module(x)`), never fixed at import time, so the same
-op code runs on both backends. CuPy is imported only when a CUDA device is first asked for.
+op code runs on every backend. CuPy is imported only when a CUDA device is first asked for. "strict" is NumPy
+with CuPy's rules (no mixing with host arrays, counted host transfers): what CI without a GPU runs the device
+tests on.
 """
 import numpy as np
 
@@ -17,6 +20,7 @@ DEFAULT_FLOAT = np.dtype(np.float32)
 
 _cupy = None
 _cupy_error = None
+_strict = None  # the strict module, once the "strict" device is first used
 
 
 def cupy():
@@ -45,18 +49,33 @@ def cuda_available():
         return False
 
 
+def strict():
+    """The strict stand-in device's module (strict.py), imported on first use."""
+    global _strict
+    if _strict is None:
+        from . import strict as module
+        _strict = module
+    return _strict
+
+
+def multi_device():
+    """False while every array must be on the CPU (no GPU or strict array was ever made): device checks skip."""
+    return _cupy is not None or _strict is not None
+
+
 def parse_device(device):
-    """Normalise "cpu", "cuda", "cuda:N" to "cpu" or "cuda:N"; anything else is a clear ValueError."""
+    """Normalise "cpu", "cuda", "cuda:N", "strict" to "cpu", "cuda:N" or "strict"; anything else is a ValueError."""
     if device is None:
         return "cpu"
     name = str(device).strip().lower()
-    if name == "cpu":
-        return "cpu"
+    if name in ("cpu", "strict"):
+        return name
     if name == "cuda":
         return "cuda:0"
     if name.startswith("cuda:") and name[5:].isdigit():
         return name
-    raise ValueError(f"unknown device {device!r}: expected 'cpu', 'cuda' or 'cuda:N'")
+    raise ValueError(f"unknown device {device!r}: expected 'cpu', 'cuda', 'cuda:N' or 'strict' (the stand-in that "
+                     "runs on the CPU with a GPU's rules, for tests)")
 
 
 def get_dtype(dtype):
@@ -81,18 +100,22 @@ def is_float(dtype):
 
 
 def array_module(*arrays):
-    """NumPy or CuPy, whichever owns the arrays (CuPy is never imported just to ask)."""
-    if _cupy is not None:
+    """NumPy, CuPy or the strict module, whichever owns the arrays (none is imported just to ask)."""
+    if _cupy is not None or _strict is not None:
         for a in arrays:
-            if isinstance(a, _cupy.ndarray):
+            if _cupy is not None and isinstance(a, _cupy.ndarray):
                 return _cupy
+            if _strict is not None and type(a) is _strict.ndarray:
+                return _strict.xp
     return np
 
 
 def device_of(array):
-    """"cpu" for a NumPy array, "cuda:N" for a CuPy array on GPU N."""
+    """"cpu" for a NumPy array, "cuda:N" for a CuPy array on GPU N, "strict" for a strict array."""
     if _cupy is not None and isinstance(array, _cupy.ndarray):
         return f"cuda:{array.device.id}"
+    if _strict is not None and type(array) is _strict.ndarray:
+        return "strict"
     return "cpu"
 
 
@@ -103,13 +126,16 @@ def to_device(array, device):
         return array
     if device == "cpu":
         return array.get()
+    host = array.get() if device_of(array) != "cpu" else array
+    if device == "strict":
+        return strict().asarray(host)
     cp = cupy()
     with cp.cuda.Device(int(device.split(":")[1])):
-        return cp.asarray(array)
+        return cp.asarray(host)
 
 
 def to_numpy(array):
-    """A NumPy view or copy of any backend's array."""
+    """A NumPy view or copy of any backend's array (a transfer to the host for a device's)."""
     return array.get() if device_of(array) != "cpu" else np.asarray(array)
 
 
@@ -126,6 +152,12 @@ def asarray(data, dtype=None, device="cpu"):
     dtype = get_dtype(dtype)
     if device == "cpu":
         return np.asarray(to_numpy(data) if device_of(data) != "cpu" else data, dtype=dtype)
+    if device == "strict":
+        if device_of(data) == "strict":
+            return data.astype(dtype, copy=False)
+        return strict().asarray(to_numpy(data) if device_of(data) != "cpu" else data, dtype=dtype)
+    if device_of(data) == "strict":
+        data = data.get()
     cp = cupy()
     with cp.cuda.Device(int(device.split(":")[1])):
         return cp.asarray(data, dtype=dtype)
@@ -160,6 +192,8 @@ def generator(device="cpu"):
         seed = _seed if _seed is not None else np.random.SeedSequence().entropy % (2 ** 63)
         if device == "cpu":
             _generators[device] = np.random.default_rng(seed)
+        elif device == "strict":
+            _generators[device] = strict().Generator(seed)
         else:
             _generators[device] = cupy().random.default_rng(seed)
     return _generators[device]

@@ -19,9 +19,10 @@ __all__ = ["softmax", "log_softmax", "cross_entropy", "nll_loss", "layer_norm", 
 
 
 def as_tensor(x, device=None):
-    """A Tensor as is; an array wrapped without copying, keeping its dtype; anything else through mt.tensor."""
+    """A Tensor as is; an array wrapped without copying, keeping its dtype; anything else through mt.tensor.
+    With `device` (for constants such as labels, ids and masks) the result is moved there when it is elsewhere."""
     if isinstance(x, Tensor):
-        return x
+        return x if device is None or x.device == backend.parse_device(device) else x.to(device)
     if isinstance(x, np.ndarray) or backend.device_of(x) != "cpu":
         return Tensor._wrap(x if device is None else backend.to_device(x, device))
     return Tensor(x, device=device or "cpu")

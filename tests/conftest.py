@@ -24,9 +24,11 @@ def _cuda_available():
 CUDA = _cuda_available()
 
 
-@pytest.fixture(params=["cpu", pytest.param("cuda", marks=pytest.mark.gpu)])
+@pytest.fixture(params=["cpu", "strict", pytest.param("cuda", marks=pytest.mark.gpu)])
 def device(request):
-    """Every op test runs on the CPU, and on CUDA when CuPy and a GPU are present."""
+    """Every op test runs on the CPU; on "strict", the stand-in with a GPU's rules (no mixing with NumPy arrays,
+    counted host transfers; minitransformer/strict.py), so CI without a GPU fails where CuPy would; and on CUDA
+    when CuPy and a GPU are present."""
     if request.param == "cuda" and not CUDA:
         pytest.skip("CuPy with a CUDA device is not available")
     return request.param

@@ -241,8 +241,16 @@ def test_astype_and_to(device):
     (y * mt.tensor(x, dtype="float64", device=device)).sum().backward()
     assert x32.grad.dtype == np.float32
     np.testing.assert_allclose(x32.grad.numpy(), x.astype(np.float32), rtol=1e-6)
-    check(device, lambda t: t.to("cpu") * 3, lambda a: a * 3, x)
     check(device, lambda t: t.to(device) + 1, lambda a: a + 1, x)
+    check(device, lambda t: t.to("cpu").to(device) * 3, lambda a: a * 3, x)  # there and back: on the device
+    # to("cpu") really moves: the copy is on the host, and its gradient comes back to the device
+    leaf = mt.tensor(x, dtype="float64", device=device, requires_grad=True)
+    host = leaf.to("cpu")
+    assert host.device == "cpu" and isinstance(host.data, np.ndarray)
+    np.testing.assert_array_equal(host.numpy(), x)
+    (host * 3).sum().backward()
+    assert leaf.grad.device == leaf.device
+    np.testing.assert_array_equal(leaf.grad.numpy(), np.full(x.shape, 3.0))
 
 
 def test_casting_to_an_integer_cuts_the_graph(device):

@@ -9,14 +9,15 @@ from minitransformer import backend
 
 
 @pytest.mark.parametrize("name, expected", [("cpu", "cpu"), ("CPU", "cpu"), (None, "cpu"), ("cuda", "cuda:0"),
-                                            ("cuda:1", "cuda:1"), (" Cuda:0 ", "cuda:0")])
+                                            ("cuda:1", "cuda:1"), (" Cuda:0 ", "cuda:0"),
+                                            ("strict", "strict")])
 def test_parse_device_normalises(name, expected):
     assert backend.parse_device(name) == expected
 
 
 @pytest.mark.parametrize("name", ["gpu", "cuda:", "cuda:x", "cuda0", "", "mps"])
 def test_parse_device_rejects_unknown_names(name):
-    with pytest.raises(ValueError, match=f"unknown device {name!r}: expected 'cpu', 'cuda' or 'cuda:N'"):
+    with pytest.raises(ValueError, match=f"unknown device {name!r}: expected 'cpu', 'cuda', 'cuda:N' or 'strict'"):
         backend.parse_device(name)
 
 

@@ -222,7 +222,7 @@ def test_different_devices_are_both_named():
 def test_unknown_dtype_and_device_strings():
     with pytest.raises(ValueError, match="unknown dtype 'float33': expected one of float16, float32"):
         mt.tensor([1.0], dtype="float33")
-    with pytest.raises(ValueError, match="unknown device 'gpu': expected 'cpu', 'cuda' or 'cuda:N'"):
+    with pytest.raises(ValueError, match="unknown device 'gpu': expected 'cpu', 'cuda', 'cuda:N' or 'strict'"):
         mt.tensor([1.0], device="gpu")
     with pytest.raises(ValueError, match="unknown device"):
         mt.zeros(2).to("tpu")

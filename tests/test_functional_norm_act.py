@@ -6,7 +6,7 @@ import pytest
 
 import minitransformer as mt
 import minitransformer.functional as F
-from minitransformer.ops.special import erf
+from minitransformer.kernels import erf
 
 
 def rand(*shape, seed=0):

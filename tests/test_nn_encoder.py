@@ -47,11 +47,11 @@ def numpy_layer(x, p, heads, keep, norm_first, attend=attention):
 
 def make_layer(norm_first, device="cpu"):
     mt.manual_seed(0)
-    layer = nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, norm_first=norm_first).to(device, dtype="float64")
+    layer = nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, norm_first=norm_first).to(dtype="float64")
     rng = np.random.default_rng(1)
     for p in layer.parameters():  # LayerNorm starts at ones/zeros: move it off so a swapped w/b would show
-        p.data[...] = p.numpy() + 0.1 * rng.standard_normal(p.shape)
-    return layer
+        p.data[...] = p.numpy() + 0.1 * rng.standard_normal(p.shape)  # on the host, before moving the layer
+    return layer.to(device)
 
 
 @pytest.mark.t3_3

@@ -76,11 +76,11 @@ class GetItem(Function):
 
 def scatter_add(target, index, values):
     """target[index] += values, summing over repeated indices (np.add.at; cupyx.scatter_add on GPU)."""
-    if backend.array_module(target) is backend.np:
-        backend.np.add.at(target, index, values)
-    else:
+    if backend.device_of(target).startswith("cuda"):
         import cupyx
         cupyx.scatter_add(target, index, values)
+    else:  # NumPy's ufunc.at (on the strict device, under its rules)
+        backend.array_module(target).add.at(target, index, values)
 
 
 class MaskedFill(Function):
@@ -161,14 +161,3 @@ class ToDevice(Function):
     def backward(self, grad):
         return (backend.to_device(grad, self.source),)
 
-    @classmethod
-    def apply(cls, x, device):
-        # inputs live on one device and the output on another, so skip the same-device check
-        fn = cls()
-        from ..tensor import Tensor
-        out = Tensor._wrap(fn.forward(x.data, device))
-        from ..autograd import is_grad_enabled
-        if is_grad_enabled() and x.requires_grad:
-            fn.inputs, fn.freed = (x,), False
-            out.requires_grad, out._creator = True, fn
-        return out

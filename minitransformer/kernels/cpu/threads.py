@@ -1,24 +1,19 @@
-"""Row blocks on a few threads: how the elementwise chains of the fused ops use every CPU core.
+"""Row blocks on a few threads: how the CPU kernels run an elementwise chain on every core.
 
 NumPy runs each ufunc on one core and makes a full pass over memory per step. For a chain of steps over a
 large array (GELU, softmax, LayerNorm) two things help, and `rowwise` does both:
 - cache: cutting the rows into blocks of ~256K elements keeps a block's temporaries in the CPU caches;
 - cores: NumPy releases the GIL inside ufuncs, so blocks handed to a thread pool really run in parallel.
 The block is not smaller because every ufunc call of a block retakes the GIL, and a thread waiting for it idles
-while the other runs Python: on 2 cores, 64K-element blocks made GELU on (32, 128, 1536) 16.8 ms, 256K ones
-10.7 ms (1 MiB temporaries, at the size of L2), and the whole array at once 33.5 ms.
-CuPy arrays (and small arrays) skip all of this: the GPU kernel already sees the whole array.
-`run_jobs` hands any list of independent jobs to the same pool (blocked attention uses it). A call made from
-inside a pool thread runs inline: a worker waiting on jobs queued behind itself would deadlock the pool.
-Set MT_NUM_THREADS to choose the number of threads (default: the CPUs this process may use).
+while the other runs Python. `run_jobs` hands any list of independent jobs to the same pool (blocked attention
+uses it). A call made from inside a pool thread runs inline: a worker waiting on jobs queued behind itself would
+deadlock the pool. Set MT_NUM_THREADS to choose the number of threads (default: the CPUs this process may use).
 """
 import concurrent.futures
 import os
 import threading
 
 import numpy as np
-
-from .. import backend
 
 BLOCK = 1 << 18  # elements per block (see above for why this size)
 _pool = None
@@ -58,28 +53,28 @@ def run_jobs(work, jobs):
     list(_executor().map(work, jobs))  # list() re-raises the first exception of any job
 
 
-def rowwise(fn, *arrays, shared=()):
-    """fn(*row_blocks, *shared) -> tuple of arrays, run over blocks of rows and stitched back together.
+def rowwise(fn, *arrays):
+    """fn(*row_blocks) -> tuple of arrays, run over blocks of rows and stitched back together.
 
-    `arrays` share every axis but the last (which fn reduces over or works along); they are viewed as
-    (rows, last) matrices. `shared` arguments (a LayerNorm weight, say) go to every call whole. Each output
-    keeps the leading shape of the inputs and the last axis fn gave it."""
+    `arrays` share every axis but the last (which fn reduces over or works along); they are viewed as (rows, last)
+    matrices. Each output keeps the leading shape of the inputs and the last axis fn gave it. Small arrays, and
+    calls from inside the pool, are one call of fn on the whole arrays."""
     first = arrays[0]
-    if backend.array_module(first) is not np or first.size <= 2 * BLOCK or in_pool():
-        return fn(*arrays, *shared)
+    if first.size <= 2 * BLOCK or in_pool():
+        return fn(*arrays)
     lead = first.shape[:-1]
     flat = [a.reshape(-1, a.shape[-1]) for a in arrays]  # (rows, last): views for contiguous inputs
     rows = flat[0].shape[0]
     step = max(1, BLOCK // max(first.shape[-1], 1))
     starts = list(range(0, rows, step))
-    head = fn(*[f[:step] for f in flat], *shared)
+    head = fn(*[f[:step] for f in flat])
     outs = [np.empty((rows,) + part.shape[1:], dtype=part.dtype) for part in head]
     for out, part in zip(outs, head):
         out[:step] = part
 
     def work(start):
-        for out, part in zip(outs, fn(*[f[start:start + step] for f in flat], *shared)):
+        for out, part in zip(outs, fn(*[f[start:start + step] for f in flat])):
             out[start:start + step] = part
 
-    list(_executor().map(work, starts[1:]))  # list() re-raises the first exception of any block
+    run_jobs(work, starts[1:])
     return tuple(out.reshape(lead + out.shape[1:]) for out in outs)
