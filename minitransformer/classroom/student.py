@@ -114,7 +114,7 @@ def generate(outdir, tasks=None, source=None):
     if out.exists() and any(out.iterdir()):
         raise FileExistsError(f"{out} exists and is not empty: choose a new directory for the student copy")
     chosen = select(tasks)
-    copy_tree(source, out, student_files(source))  # the project's own files only (tree.STUDENT_FILES)
+    copy_tree(source, out, student_files(source))  # the project's own files only, no fast kernels (tree.py)
     removed = {}
     for path in block_files(source):
         text = (source / path).read_text(encoding="utf-8")
