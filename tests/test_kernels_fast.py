@@ -50,18 +50,20 @@ def rowwise_cases(rng, shape, dtype):
         "layer_norm_backward": [((dy, xhat, rstd, w), {}), ((dy, xhat, rstd, None), {})],
         "gelu_forward": [((x, "none"), {}), ((x, "tanh"), {}), ((x, "none"), {"save": False})],
         "gelu_backward": [((x, cdf, dy, "none"), {}), ((x, th, dy, "tanh"), {})],
+        "sum_over": [((x, -1), {}), ((x, 0), {}), ((x.astype(np.float16), -1), {})],
         "erf": [((x,), {})],
         "normal_cdf": [((x,), {})],
     }
 
 
-def assert_same(fast, reference, dtype):
+def assert_same(fast, reference, dtype, atol=0.0):
     fast = fast if isinstance(fast, tuple) else (fast,)
     reference = reference if isinstance(reference, tuple) else (reference,)
     assert len(fast) == len(reference)
     for a, b in zip(fast, reference):
-        assert a.shape == b.shape and a.dtype == b.dtype == dtype
-        np.testing.assert_allclose(a, b, **TOL[dtype])
+        assert a.shape == b.shape and a.dtype == b.dtype
+        tolerance = TOL.get(a.dtype.type, dict(rtol=1e-3, atol=1e-3))  # float16: sums of a few hundred terms
+        np.testing.assert_allclose(a, b, rtol=tolerance["rtol"], atol=max(tolerance["atol"], atol))
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -74,7 +76,9 @@ def test_rowwise_kernel_equals_its_reference(name, seed, large, dtype):
     assert (math.prod(shape) > 2 * SMALL_BLOCK) == large
     for args, kwargs in rowwise_cases(rng, shape, dtype)[name]:
         fast = cpu.KERNELS[name](*args, **kwargs)
-        assert_same(fast, getattr(kernels, name).reference(*args, **kwargs), dtype)
+        # a sum of n float32 terms of size ~3, added in another order: rounding up to ~n * 3 * 2^-24 apart
+        atol = shape[-1] * 3 * 2.0 ** -24 * 4 if name == "sum_over" and dtype == np.float32 else 0.0
+        assert_same(fast, getattr(kernels, name).reference(*args, **kwargs), dtype, atol)
 
 
 def attention_inputs(rng, B, H, T, d, dtype, mask, dropout):
@@ -109,6 +113,7 @@ def test_blocked_attention_equals_the_reference(mask, large, dtype, dropout):
     args = attention_inputs(rng, B, H, T, int(rng.integers(4, 24)), dtype, mask, dropout)
     assert (B * H * T * T > 2 * SMALL_BLOCK) == large
     fast = cpu.KERNELS["attention_forward"](*args)
+    assert all(a.dtype == dtype for a in fast)
     assert_same(fast, kernels.attention_forward.reference(*args), dtype)
     assert np.isfinite(fast[0]).all() and np.isfinite(fast[1]).all()
 

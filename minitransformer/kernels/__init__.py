@@ -10,5 +10,6 @@ from .attention import attention_backward, attention_forward, attention_weights 
 from .dispatch import reference_only, use_reference_kernels  # noqa: F401
 from .loss import cross_entropy_backward, cross_entropy_forward  # noqa: F401
 from .norm import layer_norm_backward, layer_norm_forward  # noqa: F401
+from .reduce import mean_over, sum_over  # noqa: F401
 from .softmax import log_softmax_backward, log_softmax_forward, softmax_backward, softmax_forward  # noqa: F401
 from .special import erf, normal_cdf  # noqa: F401

@@ -18,8 +18,7 @@ def attention_weights(q, k, keep, scale):
     """p = softmax(q kᵀ * scale, with dropped keys at the dtype's min) over the last axis, (..., Tq, Tk)."""
     # BEGIN SOLUTION t2.5 scaled dot-product attention with masking
     xp = backend.array_module(q)
-    scores = q @ k.swapaxes(-1, -2)  # (B, H, Tq, Tk)
-    scores *= scale
+    scores = (q * scale) @ k.swapaxes(-1, -2)  # (B, H, Tq, Tk): q kᵀ / sqrt(d), scaling the smaller array
     if keep is not None:  # a Python float: a NumPy scalar would not mix with a GPU array here
         xp.copyto(scores, float(xp.finfo(scores.dtype).min), where=~keep)  # large finite negative, never -inf
     return softmax_forward(scores, axis=-1)  # each row sums to 1

@@ -6,6 +6,7 @@ Normalising over several trailing axes is the same computation on those axes fla
 """
 from .. import backend
 from .dispatch import kernel
+from .reduce import mean_over
 
 
 @kernel
@@ -13,11 +14,16 @@ def layer_norm_forward(x, weight, bias, eps, save=True):
     """(y, xhat, rstd), or (y,) when save is False (no backward will follow): xhat = (x - mean) * rstd with
     rstd = 1 / sqrt(var + eps) over the last axis, y = xhat * weight + bias (weight, bias (n,) or None)."""
     xp = backend.array_module(x)
-    xhat = x - x.mean(axis=-1, keepdims=True)  # centred: a new array, normalised in place below
-    var = xp.square(xhat).mean(axis=-1, keepdims=True)  # (..., 1) biased: divide by n
+    xhat = x - mean_over(x, axis=-1)  # centred: a new array, normalised in place below
+    var = mean_over(xp.square(xhat), axis=-1)  # (..., 1) biased: divide by n
     rstd = 1 / xp.sqrt(var + eps)  # (..., 1)
     xhat *= rstd
-    y = xhat * weight if weight is not None else xhat.copy()
+    if save:  # xhat is kept for backward: y gets its own array
+        y = xhat * weight if weight is not None else xhat.copy()
+    else:  # nothing is kept: y takes xhat's buffer
+        y = xhat
+        if weight is not None:
+            y *= weight
     if bias is not None:
         y += bias
     return (y, xhat, rstd) if save else (y,)

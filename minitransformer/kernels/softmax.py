@@ -5,6 +5,7 @@ five; each backward is a single formula instead of a chain of exp/sum/div nodes.
 """
 from .. import backend
 from .dispatch import kernel
+from .reduce import sum_over
 
 
 @kernel
@@ -13,7 +14,7 @@ def softmax_forward(x, axis=-1):
     xp = backend.array_module(x)
     y = x - x.max(axis=axis, keepdims=True)  # a new array, so everything below may work in place
     xp.exp(y, out=y)
-    y /= y.sum(axis=axis, keepdims=True)
+    y /= sum_over(y, axis)
     return y
 
 
@@ -32,7 +33,7 @@ def log_softmax_forward(x, axis=-1):
     """y = x - max x - log(sum exp(x - max x)): the log-sum-exp trick, finite for any finite x."""
     xp = backend.array_module(x)
     y = x - x.max(axis=axis, keepdims=True)
-    y -= xp.log(xp.exp(y).sum(axis=axis, keepdims=True))
+    y -= xp.log(sum_over(xp.exp(y), axis))
     return y
 
 

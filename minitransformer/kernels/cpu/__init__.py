@@ -3,7 +3,9 @@
 arrays; tests/test_kernels_fast.py holds each equal to its reference, values and gradients, on both sides of every
 size threshold. A student copy has no such package: there every kernel runs its reference.
 """
-from .. import activation, norm, softmax
+import numpy as np
+
+from .. import activation, norm, reduce, softmax
 from . import erf
 from .attention import attention_forward
 from .threads import rowwise
@@ -30,6 +32,14 @@ def log_softmax_forward(x, axis=-1):
 
 def log_softmax_backward(y, dy, axis=-1):
     return _by_rows(softmax.log_softmax_backward.reference, (y, dy), axis)
+
+
+def sum_over(x, axis=-1):
+    """The last axis's sum as a GEMV with a ones vector: several times faster than NumPy's reduction on short
+    rows. float16 keeps the reduction, which accumulates in float32 (its matmul would accumulate in float16)."""
+    if axis not in (-1, x.ndim - 1) or x.ndim < 2 or x.dtype not in (np.float32, np.float64):
+        return reduce.sum_over.reference(x, axis)
+    return x @ np.ones((x.shape[-1], 1), dtype=x.dtype)
 
 
 def layer_norm_forward(x, weight, bias, eps, save=True):
@@ -59,6 +69,7 @@ KERNELS = {
     "layer_norm_backward": layer_norm_backward,
     "gelu_forward": gelu_forward,
     "gelu_backward": gelu_backward,
+    "sum_over": sum_over,
     "erf": erf.erf,
     "normal_cdf": erf.normal_cdf,
     "attention_forward": attention_forward,
