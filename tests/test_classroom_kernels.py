@@ -30,6 +30,7 @@ LARGE_CALLS = {
     "t2.5": "q = leaf(16, 4, 128, 32); F.scaled_dot_product_attention(q, q, q)",
     "t2.5 masked": "q = leaf(16, 4, 128, 32); F.scaled_dot_product_attention(q, q, q, "
                    "mask=F.padding_mask(np.arange(128)[None] < rng.integers(1, 129, (16, 1))))",
+    "t4.1": "p = leaf(4096, 1024); opt = mt.optim.AdamW([p]); p.grad = leaf(4096, 1024); opt.step()",
 }
 
 

@@ -5,53 +5,11 @@ sqrt(v) like everything else: weights with large gradients are barely decayed, w
 are decayed hard. AdamW shrinks every weight by the same factor (1 − lr·wd) outside the adaptive step
 (Loshchilov & Hutter, "Decoupled Weight Decay Regularization"). lessons/06_adamw.py shows the difference.
 """
-import math
 import numbers
 
 from .. import backend
+from ..kernels.optim import adamw_step  # noqa: F401  (the update math; public here, as before)
 from .optimizer import Optimizer
-
-
-def lerp_(start, end, weight, scratch):
-    """start ← start + w·(end − start) when w < ½, else end − (1 − w)·(end − start): torch.lerp, in place.
-
-    Both equal (1 − w)·start + w·end; torch computes from the nearer end (exact at w = 0 and w = 1). The form
-    matters where a value is infinite: inf − inf is nan, so an infinite gradient leaves nan in torch's running
-    mean, and so it does here. `scratch` is a spare array shaped like `start`.
-    """
-    xp = backend.array_module(start)
-    delta = xp.subtract(end, start, out=scratch)  # end − start
-    if weight < 0.5:
-        start += xp.multiply(delta, weight, out=scratch)
-    else:
-        xp.subtract(end, xp.multiply(delta, 1.0 - weight, out=scratch), out=start)
-
-
-def adamw_step(param, grad, exp_avg, exp_avg_sq, step, lr, beta1, beta2, eps, weight_decay, scratch):
-    """p ← p(1 − lr·wd);  m ← β1 m + (1−β1) g;  v ← β2 v + (1−β2) g²;  p ← p − lr/(1−β1ᵗ) · m / (√v/√(1−β2ᵗ) + ε)
-
-    All arrays are updated in place; `step` is t (1 at the first update); `scratch` is a spare array shaped like
-    `param` for the temporaries, so the update allocates no new memory. nan and inf go where torch.optim.AdamW
-    puts them, because the terms are formed in its order: m by `lerp_` (so an infinite g leaves m nan), and
-    (1−β2)·g before multiplying by g again (so a float32 g of 1e20 gives v ≈ 1e37, not inf; an inf v would
-    freeze the weight where torch's moves).
-    """
-    xp = backend.array_module(param)
-    # BEGIN SOLUTION t4.1 AdamW step
-    if weight_decay != 0:
-        param *= 1.0 - lr * weight_decay  # decoupled: shrink the weight itself, not the gradient
-    lerp_(exp_avg, grad, 1.0 - beta1, scratch)  # m ← β1 m + (1 − β1) g : running mean of the gradient
-    exp_avg_sq *= beta2  # v ← β2 v + (1 − β2) g² : running mean of its square
-    exp_avg_sq += xp.multiply(xp.multiply(grad, 1.0 - beta2, out=scratch), grad, out=scratch)
-    # m and v start at 0, so early on they are too small by (1 − βᵗ): divide that back out
-    step_size = lr / (1.0 - beta1 ** step)
-    denom = xp.sqrt(exp_avg_sq, out=scratch)
-    denom /= math.sqrt(1.0 - beta2 ** step)
-    denom += eps  # ε after the correction, as PyTorch: keeps the step finite where v = 0
-    update = xp.divide(exp_avg, denom, out=scratch)
-    update *= step_size
-    param -= update
-    # END SOLUTION
 
 
 class Adam(Optimizer):

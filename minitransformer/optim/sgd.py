@@ -1,7 +1,7 @@
 """SGD with momentum, dampening, Nesterov and L2 weight decay, step for step as torch.optim.SGD."""
 import numbers
 
-from .. import backend
+from ..kernels.optim import sgd_step
 from .optimizer import Optimizer
 
 
@@ -24,22 +24,7 @@ class SGD(Optimizer):
                              f"momentum={group['momentum']}, dampening={group['dampening']}")
 
     def _update(self, param, grad, state, group):
-        lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
-        weight_decay = group["weight_decay"]
-        xp = backend.array_module(param)
-        direction = grad
-        if weight_decay != 0:
-            # L2: the decay rides on the gradient (a new array: the caller's .grad stays untouched)
-            direction = grad + weight_decay * param
-        if momentum != 0:
-            buf = state.get("momentum_buffer")
-            if buf is None:
-                # the first step starts the velocity at the gradient itself, not at (1 - dampening)·g
-                buf = state["momentum_buffer"] = xp.array(direction, copy=True)
-            else:
-                buf *= momentum
-                buf += direction if dampening == 0 else (1.0 - dampening) * direction
-            direction = direction + momentum * buf if group["nesterov"] else buf
-        step = self._buffer(param)
-        xp.multiply(direction, lr, out=step)
-        param -= step
+        buffer = sgd_step(param, grad, state.get("momentum_buffer"), group["lr"], group["momentum"],
+                          group["dampening"], group["weight_decay"], group["nesterov"], self._buffer(param))
+        if buffer is not None:
+            state["momentum_buffer"] = buffer
