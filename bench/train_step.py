@@ -25,9 +25,10 @@ peak memory: for ours the tracemalloc peak of one step (NumPy reports its buffer
 the growth of the process's max RSS over the first step (which also allocates AdamW's two moment buffers per
 parameter), measured in a fresh child process per side. Without torch it times ours alone.
 
-Run it on a quiet machine (it prints the load average first). With one other busy process on the 2 cores,
-OpenBLAS's spinning worker threads starve: the lesson step went from 89 ms to ~800 ms (torch: 100 -> ~1200 ms),
-and back to ~125 ms with OPENBLAS_NUM_THREADS=1, so numbers taken under load say little about the code.
+Run it on a quiet machine (it prints the load average first). Under load the two sides stop comparing code:
+ours falls back to one thread when its threads wait for cores (kernels/cpu/threads.py), torch keeps its two
+(with one other busy process on the 2 cores torch's lesson step went from 100 ms to ~1200 ms); the ratio then
+says more about thread policies. bench/threads_under_load.py measures ours under load.
 """
 import argparse
 import importlib.util

@@ -139,6 +139,16 @@ def to_numpy(array):
     return array.get() if device_of(array) != "cpu" else np.asarray(array)
 
 
+def scatter_add(target, index, values):
+    """target[index] += values, summing over repeated indices: NumPy's ufunc.at (on the strict device too, under
+    its rules), cupyx.scatter_add on a GPU."""
+    if device_of(target).startswith("cuda"):
+        import cupyx
+        cupyx.scatter_add(target, index, values)
+    else:
+        array_module(target).add.at(target, index, values)
+
+
 def asarray(data, dtype=None, device="cpu"):
     """Make an array of `dtype` on `device`; floats default to float32, ints to int64, bools stay bool."""
     device = parse_device(device)

@@ -80,3 +80,16 @@ def test_mt_kernels_environment_variable():
     bad = python(code, MT_KERNELS="fast")
     assert bad.returncode != 0 and "MT_KERNELS='fast' is not a kernel mode: expected one of auto, reference" \
         in bad.stderr
+
+
+SPEED_WORDS = ("thread", "rowwise", "openblas", "blocked", "kernels.cpu", "kernels.cuda", "cupyx")
+
+
+def test_ops_layers_models_and_optimizers_read_as_math():
+    """Speed lives in kernels/ only: no op, layer, model or optimizer file mentions threads, blocks or a backend's
+    fast kernels (they call the kernels, and dispatch.py picks the implementation)."""
+    package = REPO / "minitransformer"
+    found = [f"{path.relative_to(package)}: {word}" for folder in ("ops", "nn", "models", "optim")
+             for path in sorted((package / folder).glob("*.py"))
+             for word in SPEED_WORDS if word in path.read_text(encoding="utf-8").lower()]
+    assert found == []

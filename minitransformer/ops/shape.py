@@ -3,6 +3,7 @@ import itertools
 
 from .. import backend
 from ..autograd import Function
+from ..backend import scatter_add  # noqa: F401  (re-exported: ops.scatter_add)
 
 
 class Reshape(Function):
@@ -72,15 +73,6 @@ class GetItem(Function):
         else:
             full[self.index] = grad
         return (full,)
-
-
-def scatter_add(target, index, values):
-    """target[index] += values, summing over repeated indices (np.add.at; cupyx.scatter_add on GPU)."""
-    if backend.device_of(target).startswith("cuda"):
-        import cupyx
-        cupyx.scatter_add(target, index, values)
-    else:  # NumPy's ufunc.at (on the strict device, under its rules)
-        backend.array_module(target).add.at(target, index, values)
 
 
 class MaskedFill(Function):
