@@ -51,6 +51,7 @@ def rowwise_cases(rng, shape, dtype):
         "gelu_forward": [((x, "none"), {}), ((x, "tanh"), {}), ((x, "none"), {"save": False})],
         "gelu_backward": [((x, cdf, dy, "none"), {}), ((x, th, dy, "tanh"), {})],
         "sum_over": [((x, -1), {}), ((x, 0), {}), ((x.astype(np.float16), -1), {})],
+        "mean_over": [((x, -1), {}), ((x, 0), {}), ((x.astype(np.float16), -1), {})],
         "erf": [((x,), {})],
         "normal_cdf": [((x,), {})],
     }

@@ -1,6 +1,7 @@
 """Sums and means over one axis, kept as an axis of length 1 (so the result broadcasts back against x): the
 reductions inside the fused kernels' forwards. On the CPU a sum over the last axis is a matrix-vector product
-with a ones vector (kernels/cpu), which BLAS does several times faster than NumPy's reduction on short rows."""
+with a ones vector, a mean one with a 1/n vector (kernels/cpu): BLAS does them several times faster than NumPy's
+reduction on short rows."""
 from .dispatch import kernel
 
 
@@ -10,6 +11,7 @@ def sum_over(x, axis=-1):
     return x.sum(axis=axis, keepdims=True)
 
 
+@kernel
 def mean_over(x, axis=-1):
-    """mean of x along `axis`, keepdims: sum_over(x, axis) / n."""
-    return sum_over(x, axis) / x.shape[axis]
+    """mean of x along `axis`, keepdims: (..., n, ...) -> (..., 1, ...)."""
+    return x.mean(axis=axis, keepdims=True)

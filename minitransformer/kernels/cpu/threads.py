@@ -167,7 +167,10 @@ def rowwise(fn, *arrays):
     matrices. Each output keeps the leading shape of the inputs and the last axis fn gave it. Small arrays, and
     calls from inside the pool, are one call of fn on the whole arrays."""
     first = arrays[0]
-    if first.size <= 2 * BLOCK or in_pool():
+    if in_pool():
+        return fn(*arrays)
+    threads_now()  # OpenBLAS's threads follow the policy even while no array here is large enough to split
+    if first.size <= 2 * BLOCK:
         return fn(*arrays)
     lead = first.shape[:-1]
     flat = [a.reshape(-1, a.shape[-1]) for a in arrays]  # (rows, last): views for contiguous inputs
