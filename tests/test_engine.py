@@ -244,3 +244,25 @@ def test_integer_tensor_with_float_scalar_is_refused():
     with pytest.raises(TypeError, match="mixing integer tensor"):
         mt.tensor([1, 2]) * 0.5
     assert (mt.tensor([1, 2]) * 2).dtype == np.int64
+
+
+class SplitSum(mt.Function):
+    """Two outputs: y = 2x (differentiable) and a side output x + 1 (outside the graph), as attention's weights."""
+
+    def forward(self, x):
+        return 2 * x, x + 1
+
+    def backward(self, grad):
+        return (2 * grad,)
+
+
+def test_a_function_with_a_side_output_records_only_its_first(device):
+    x = mt.tensor([1.0, 2.0], device=device, requires_grad=True)
+    y, side = SplitSum.apply(x)
+    assert y.requires_grad and not side.requires_grad and side._creator is None
+    np.testing.assert_array_equal(side.numpy(), [2.0, 3.0])
+    (y * y).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [8.0, 16.0])  # d/dx (2x)^2 = 8x
+    with mt.no_grad():
+        y, side = SplitSum.apply(x)
+    assert not y.requires_grad and not side.requires_grad
