@@ -51,8 +51,8 @@ def test_probes_back_with_a_doubling_backoff_and_forgets_it_once_parallel_holds(
     policy = threads.Policy()
     clock.advance(0.6, wait_ratio=1.0)
     assert policy.update() == 1
-    clock.advance(1.0, wait_ratio=0.0)
-    assert policy.update() == 1  # 1 s < the first backoff, 2 s
+    clock.advance(threads.BACKOFF[0] - 1, wait_ratio=0.0)
+    assert policy.update() == 1  # before the first backoff is over
     clock.advance(1.1, wait_ratio=0.0)
     assert policy.update() == 4  # the probe
     clock.advance(0.6, wait_ratio=0.8)

@@ -14,7 +14,8 @@ process really gets:
 - every half second (checked at the start of a parallel step, on the calling thread) the time our threads spent
   runnable but waiting for a core (Linux's /proc/self/task/*/schedstat) is compared with the time they ran: above
   WAIT_RATIO, cores are contended and everything goes to one thread (the pool idles and OpenBLAS gets 1 thread,
-  blas.py); one thread then probes parallel again after a backoff (2 s, doubling to 60 s while the probes fail);
+  blas.py); one thread then probes parallel again after a backoff (5 s, doubling to 60 s while the probes fail:
+  a probe costs a busy machine about one slow half second);
 - the calling thread works too: it takes blocks from the same queue as the pool, so a block never waits for a
   thread that is not running (only one already started on such a thread is waited for);
 - MT_NUM_THREADS=n fixes the count (n = 1: one thread for everything, OpenBLAS included, unless
@@ -40,7 +41,7 @@ from . import blas
 BLOCK = 1 << 18  # elements per block (see above for why this size)
 INTERVAL = 0.5  # seconds between two looks at the contention
 WAIT_RATIO = 0.3  # runnable-but-waiting time / running time above which the cores count as contended
-BACKOFF = (2.0, 60.0)  # seconds before one thread probes parallel again: first, and at most
+BACKOFF = (5.0, 60.0)  # seconds before one thread probes parallel again: first, and at most
 _pool = None
 _local = threading.local()  # .in_pool is True in the pool's own threads
 
