@@ -10,8 +10,9 @@ beside the other's idling BLAS threads. `--baseline` adds a third side: the defa
 (the code before a change), so "quiet: no worse than before" is measured in the same run.
 
 Prints the median step time of each side and the ratio default / single per condition (target: <= 1.05 under
-load), the load average before and after, and saves the figure bench/figures/threads_under_load.png. The other
-processes of the machine count as load too: read the load average beside the numbers.
+load), also paired (the median over rounds of the two sides' ratio in the same round, which cancels the drift of
+the machine's other load), the load average beside each line, and saves bench/figures/threads_under_load.png.
+The other processes of the machine count as load too: read the load average beside the numbers.
 """
 import argparse
 import json
@@ -83,7 +84,7 @@ def start_side(env_changes, path):
 
 
 def measure(sides, configs, rounds, steps):
-    """{(side, config): [step times]}: the sides take turns, reversing the order every round."""
+    """{(side, config): [[step times of round 0], ...]}: the sides take turns, reversing the order every round."""
     times = {(side, name): [] for side in sides for name in configs}
     order = list(sides)
     for r in range(rounds):
@@ -93,8 +94,15 @@ def measure(sides, configs, rounds, steps):
                 process = sides[side]
                 process.stdin.write(f"{name} {steps}\n")
                 process.stdin.flush()
-                times[(side, name)] += json.loads(process.stdout.readline())
+                times[(side, name)].append(json.loads(process.stdout.readline()))
     return times
+
+
+def paired_ratio(times, side, other, name):
+    """The median over rounds of side's median step / other's in the same round: the neighbours' load drifts
+    between rounds, and this compares each side only with the turn taken right beside it."""
+    rounds = zip(times[(side, name)], times[(other, name)])
+    return statistics.median(statistics.median(a) / statistics.median(b) for a, b in rounds)
 
 
 def plot(table, conditions, configs, sides, path):
@@ -147,14 +155,15 @@ def main():
                     hog.kill()
                     hog.wait()
             for (side, name), values in times.items():
-                table[(condition, side, name)] = statistics.median(values)
+                table[(condition, side, name)] = statistics.median(t for turn in values for t in turn)
             for name in configs:
                 ms = {side: table[(condition, side, name)] * 1e3 for side in sides}
                 cells = "  ".join(f"{side} {value:7.1f} ms" for side, value in ms.items())
-                line = f"{condition:7s} {name:6s}  {cells}   default/single {ms['default'] / ms['single']:.2f}"
+                line = (f"{condition:7s} {name:6s}  {cells}   default/single {ms['default'] / ms['single']:.2f}"
+                        f" (paired {paired_ratio(times, 'default', 'single', name):.2f})")
                 if args.baseline:
-                    line += f"   default/baseline {ms['default'] / ms['baseline default']:.2f}"
-                print(line, flush=True)
+                    line += f"   default/baseline {paired_ratio(times, 'default', 'baseline default', name):.2f}"
+                print(line + f"   load {os.getloadavg()[0]:.1f}", flush=True)
     finally:
         for process in sides.values():
             process.stdin.close()
