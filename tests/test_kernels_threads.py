@@ -51,24 +51,27 @@ def test_probes_back_with_a_doubling_backoff_and_forgets_it_once_parallel_holds(
     policy = threads.Policy()
     clock.advance(0.6, wait_ratio=1.0)
     assert policy.update() == 1
-    clock.advance(threads.BACKOFF[0] - 1, wait_ratio=0.0)
-    assert policy.update() == 1  # before the first backoff is over
-    clock.advance(1.1, wait_ratio=0.0)
-    assert policy.update() == 4  # the probe
-    clock.advance(0.6, wait_ratio=0.8)
+    for _ in range(threads.BACKOFF[0] - 1):
+        clock.advance(0.6, wait_ratio=0.0)
+        assert policy.update() == 1  # the backoff counts checks made while working
+    clock.advance(60, wait_ratio=0.0)  # idle time is one check, not a minute of them
+    assert policy.update() == 4  # the probe, after BACKOFF[0] checks
+    clock.advance(0.2, wait_ratio=0.8)  # judged after INTERVAL / 4
     assert policy.update() == 1 and policy.backoff == 2 * threads.BACKOFF[0]  # the probe failed: wait longer
-    for _ in range(12):  # a machine that stays busy: the backoff grows to its cap
-        clock.advance(policy.backoff + 0.1, wait_ratio=0.8)
-        policy.update()
-        clock.advance(0.6, wait_ratio=0.8)
-        policy.update()
-    assert policy.backoff == threads.BACKOFF[1] and policy.threads == 1
-    clock.advance(policy.backoff + 0.1, wait_ratio=0.0)
-    assert policy.update() == 4  # the machine went quiet: the probe holds
-    for _ in range(300):
+    for _ in range(30):  # a machine that stays busy: the backoff grows to its cap
+        while policy.threads == 1:
+            clock.advance(0.6, wait_ratio=0.8)
+            policy.update()
+        clock.advance(0.2, wait_ratio=0.8)
+        assert policy.update() == 1
+    assert policy.backoff == threads.BACKOFF[1]
+    while policy.threads == 1:
         clock.advance(0.6, wait_ratio=0.0)
         policy.update()
-    assert policy.threads == 4 and policy.probe_at is None and policy.backoff == threads.BACKOFF[0]
+    for _ in range(2 * threads.BACKOFF[1]):  # the machine went quiet: the probe holds
+        clock.advance(0.2, wait_ratio=0.0)
+        assert policy.update() == 4
+    assert not policy.probing and policy.backoff == threads.BACKOFF[0]
 
 
 def test_mt_num_threads_fixes_the_count(clock, monkeypatch):

@@ -14,8 +14,9 @@ process really gets:
 - every half second (checked at the start of a parallel step, on the calling thread) the time our threads spent
   runnable but waiting for a core (Linux's /proc/self/task/*/schedstat) is compared with the time they ran: above
   WAIT_RATIO, cores are contended and everything goes to one thread (the pool idles and OpenBLAS gets 1 thread,
-  blas.py); one thread then probes parallel again after a backoff (5 s, doubling to 60 s while the probes fail:
-  a probe costs a busy machine about one slow half second);
+  blas.py); one thread then probes parallel again after a backoff (5 s of work, doubling to 60 s while the probes
+  fail; time spent idle does not count), and a probe is judged after an eighth of a second, since on a busy
+  machine it costs about that much;
 - the calling thread works too: it takes blocks from the same queue as the pool, so a block never waits for a
   thread that is not running (only one already started on such a thread is waited for);
 - MT_NUM_THREADS=n fixes the count (n = 1: one thread for everything, OpenBLAS included, unless
@@ -41,7 +42,7 @@ from . import blas
 BLOCK = 1 << 18  # elements per block (see above for why this size)
 INTERVAL = 0.5  # seconds between two looks at the contention
 WAIT_RATIO = 0.3  # runnable-but-waiting time / running time above which the cores count as contended
-BACKOFF = (5.0, 60.0)  # seconds before one thread probes parallel again: first, and at most
+BACKOFF = (10, 120)  # checks (INTERVAL each, while working) on one thread before probing again: first, at most
 _pool = None
 _local = threading.local()  # .in_pool is True in the pool's own threads
 
@@ -85,23 +86,26 @@ class Policy:
         self.cpus = self.fixed or cpus()
         self.threads = self.cpus
         self.sample, self.checked = waiting_and_running(), time.monotonic()
-        self.backoff, self.probe_at = BACKOFF[0], None
+        self.backoff = BACKOFF[0]  # checks spent on one thread before the next probe
+        self.count = 0  # checks since the last switch
+        self.probing = False  # parallel again for a look, after contention
         blas.set_threads(self.threads)
 
     def update(self):
         now = time.monotonic()
-        if self.fixed or self.cpus == 1 or self.sample is None or now - self.checked < INTERVAL:
+        interval = INTERVAL / 4 if self.probing else INTERVAL  # a probe is judged quickly: it may be costly
+        if self.fixed or self.cpus == 1 or self.sample is None or now - self.checked < interval:
             return self.threads
         sample = waiting_and_running()
         waited, ran = sample[0] - self.sample[0], sample[1] - self.sample[1]
-        self.sample, self.checked = sample, now
+        self.sample, self.checked, self.count = sample, now, self.count + 1
         if self.threads > 1 and waited > WAIT_RATIO * max(ran, 1):  # contended: one thread, probe again later
-            self.backoff = min(2 * self.backoff, BACKOFF[1]) if self.probe_at is not None else BACKOFF[0]
-            self.threads, self.probe_at = 1, now + self.backoff
-        elif self.threads == 1 and now >= self.probe_at:
-            self.threads = self.cpus  # probe: kept while the waiting stays low
-        elif self.threads > 1 and self.probe_at is not None and now > self.probe_at + 2 * self.backoff:
-            self.backoff, self.probe_at = BACKOFF[0], None  # parallel has held: the next contention starts afresh
+            self.backoff = min(2 * self.backoff, BACKOFF[1]) if self.probing else BACKOFF[0]
+            self.threads, self.count, self.probing = 1, 0, False
+        elif self.threads == 1 and self.count >= self.backoff:
+            self.threads, self.count, self.probing = self.cpus, 0, True  # kept while the waiting stays low
+        elif self.threads > 1 and self.probing and self.count >= 2 * self.backoff:
+            self.backoff, self.probing = BACKOFF[0], False  # parallel has held: the next contention starts afresh
         blas.set_threads(self.threads)
         return self.threads
 
