@@ -111,8 +111,7 @@ def test_cross_entropy_class_weights_value_and_gradient(device, smoothing, reduc
                                                   reduction=reduction), xt)
 
 
-@pytest.mark.t2_2
-def test_cross_entropy_weighted_mean_is_not_the_plain_mean_of_weighted_rows(device):
+def test_cross_entropy_weighted_mean_is_not_the_plain_mean_of_weighted_rows(device):  # forward only: no task
     # one heavy row and one light: the mean divides by 3 + 1 = 4 (sum of the rows' weights), not by 2 rows
     x, labels, w = rand(2, 2), np.array([0, 1]), np.array([3.0, 1.0])
     logp = np.log(np_softmax(x))
