@@ -16,11 +16,11 @@ class Clock:
     def __init__(self):
         self.now, self.waited, self.ran = 100.0, 0, 0
 
-    def advance(self, seconds, wait_ratio):
-        """`seconds` pass; the process's threads ran 1e9 ns per second and waited wait_ratio times that."""
+    def advance(self, seconds, wait_ratio, busy=1.0):
+        """`seconds` pass; the process's threads ran busy * 1e9 ns per second and waited wait_ratio times that."""
         self.now += seconds
-        self.ran += int(1e9 * seconds)
-        self.waited += int(1e9 * seconds * wait_ratio)
+        self.ran += int(1e9 * seconds * busy)
+        self.waited += int(1e9 * seconds * busy * wait_ratio)
 
 
 @pytest.fixture
@@ -54,7 +54,9 @@ def test_probes_back_with_a_doubling_backoff_and_forgets_it_once_parallel_holds(
     for _ in range(threads.BACKOFF[0] - 1):
         clock.advance(0.6, wait_ratio=0.0)
         assert policy.update() == 1  # the backoff counts checks made while working
-    clock.advance(60, wait_ratio=0.0)  # idle time is one check, not a minute of them
+    clock.advance(60, wait_ratio=0.0, busy=0.01)  # idle time (between batches) is no check at all
+    assert policy.update() == 1
+    clock.advance(0.6, wait_ratio=0.0)
     assert policy.update() == 4  # the probe, after BACKOFF[0] checks
     clock.advance(0.2, wait_ratio=0.8)  # judged after INTERVAL / 4
     assert policy.update() == 1 and policy.backoff == 2 * threads.BACKOFF[0]  # the probe failed: wait longer
@@ -72,6 +74,14 @@ def test_probes_back_with_a_doubling_backoff_and_forgets_it_once_parallel_holds(
         clock.advance(0.2, wait_ratio=0.0)
         assert policy.update() == 4
     assert not policy.probing and policy.backoff == threads.BACKOFF[0]
+
+
+def test_an_idle_interval_decides_nothing_but_heavy_waiting_does(clock):
+    policy = threads.Policy()
+    clock.advance(5, wait_ratio=0.0, busy=0.05)  # asleep between batches: too little to judge
+    assert policy.update() == 4 and policy.count == 0
+    clock.advance(0.6, wait_ratio=7.0, busy=0.125)  # a very busy machine: a thread runs 1/8 of the time
+    assert policy.update() == 1
 
 
 def test_mt_num_threads_fixes_the_count(clock, monkeypatch):

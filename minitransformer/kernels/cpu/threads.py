@@ -15,8 +15,8 @@ process really gets:
   runnable but waiting for a core (Linux's /proc/self/task/*/schedstat) is compared with the time they ran: above
   WAIT_RATIO, cores are contended and everything goes to one thread (the pool idles and OpenBLAS gets 1 thread,
   blas.py); one thread then probes parallel again after a backoff (5 s of work, doubling to 60 s while the probes
-  fail; time spent idle does not count), and a probe is judged after an eighth of a second, since on a busy
-  machine it costs about that much;
+  fail; an interval in which the threads were mostly idle, between batches, is not judged and does not count),
+  and a probe is judged after an eighth of a second, since on a busy machine it costs about that much;
 - the calling thread works too: it takes blocks from the same queue as the pool, so a block never waits for a
   thread that is not running (only one already started on such a thread is waited for);
 - MT_NUM_THREADS=n fixes the count (n = 1: one thread for everything, OpenBLAS included, unless
@@ -97,8 +97,11 @@ class Policy:
         if self.fixed or self.cpus == 1 or self.sample is None or now - self.checked < interval:
             return self.threads
         sample = waiting_and_running()
-        waited, ran = sample[0] - self.sample[0], sample[1] - self.sample[1]
-        self.sample, self.checked, self.count = sample, now, self.count + 1
+        waited, ran, elapsed = sample[0] - self.sample[0], sample[1] - self.sample[1], now - self.checked
+        self.sample, self.checked = sample, now
+        if waited + ran < 0.5e9 * elapsed:  # mostly idle since the last look (between batches): nothing to judge
+            return self.threads
+        self.count += 1
         if self.threads > 1 and waited > WAIT_RATIO * max(ran, 1):  # contended: one thread, probe again later
             self.backoff = min(2 * self.backoff, BACKOFF[1]) if self.probing else BACKOFF[0]
             self.threads, self.count, self.probing = 1, 0, False
