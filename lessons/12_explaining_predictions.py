@@ -56,8 +56,8 @@ def show(e, digits=3):
 # %% 1. A model to explain
 # Lesson 7's recipe, shorter: a 2-layer Transformer with mean pooling on the shipped sentiment corpus, whose labels
 # hang on negations and contrasts ("not good", "dull, but superb"): exactly where we want to know what it read.
-train = load_dataset(ROOT / "data" / "train.tsv")
-test = load_dataset(ROOT / "data" / "test.tsv", label_names=train.label_names)
+corpus = load_dataset("shipped")                # {"train", "validation", "test"}, as in lesson 7
+train, test = corpus["train"], corpus["test"]
 if QUICK:
     train = train[:1500]
 tokenizer = WordPieceTokenizer.train(train.texts, vocab_size=600 if QUICK else 2000, show_progress=False)

@@ -44,7 +44,9 @@ def test_the_student_copy_holds_the_allow_listed_files_and_nothing_else(tmp_path
                                                                                  "minitransformer/data/shipped/"))]
     wanted = {p for p in student_files(reference)}
     assert wanted <= copied and {"README.md", "setup.cfg", "minitransformer/classroom/grade.py",
-                                 "tests/conftest.py", "data/train.tsv", "lessons/ASSIGNMENTS.md"} <= copied
+                                 "tests/conftest.py", "minitransformer/data/shipped/train.tsv",
+                                 "lessons/ASSIGNMENTS.md", "minitransformer/kernels/softmax.py"} <= copied
+    assert not [p for p in copied if p.startswith(("minitransformer/kernels/cpu/", "minitransformer/kernels/cuda/"))]
 
 
 def test_patterns_stay_in_their_directory_and_a_later_exclusion_wins():
