@@ -96,6 +96,26 @@ def test_to_device_moves_parameters_and_buffers(device):
     np.testing.assert_allclose(block(mt.ones(2, 4, device=device)).numpy(), before, rtol=1e-5, atol=1e-6)
 
 
+def test_device_is_the_first_tensors_and_looks_no_further(device):
+    """Module.device is asked for in forward passes (BERT's embeddings, generation): it must stop at the first
+    parameter instead of listing a whole model's (it built two lists of every tensor on each call before)."""
+    where = mt.backend.parse_device(device)
+    model = nn.Sequential(*[Block() for _ in range(20)]).to(device)
+    pulled = []
+
+    def counting_parameters():
+        for p in nn.Module.parameters(model):
+            pulled.append(p)
+            yield p
+
+    model.parameters = counting_parameters          # a plain attribute: Module.device now calls this one
+    assert model.device == where and len(pulled) == 1
+    only_buffers = nn.Module()
+    only_buffers.register_buffer("table", np.zeros(3, dtype=np.float32))
+    assert only_buffers.to(device).device == where  # no parameter: the first buffer's device
+    assert nn.Module().device == "cpu" and nn.Dropout(0.1).device == "cpu"   # holding nothing
+
+
 def test_state_dict_holds_numpy_copies_of_parameters_and_persistent_buffers():
     block = Block()
     state = block.state_dict()

@@ -10,6 +10,7 @@ is not saved. The sinusoidal position table is non-persistent: it is a pure func
 which the config already stores, so saving it would only add bytes (Hugging Face does the same for position_ids).
 """
 import collections
+import itertools
 
 import numpy as np
 
@@ -194,8 +195,9 @@ class Module:
 
     @property
     def device(self):
-        """The device of the first parameter (or buffer); "cpu" for a module holding none."""
-        for t in list(self.parameters()) + list(self.buffers()):
+        """The device of the first parameter (or buffer); "cpu" for a module holding none. Forward passes ask for it,
+        so it stops at the first tensor found instead of listing them all."""
+        for t in itertools.chain(self.parameters(), self.buffers()):
             return t.device
         return "cpu"
 
