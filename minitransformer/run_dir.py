@@ -138,18 +138,57 @@ def temperature(directory):
         return float(json.load(f)["temperature"])
 
 
-def load(directory, device="cpu"):
-    """(model in eval mode, tokenizer, label names, max_length) of a finished run."""
+def named(directory, option="--model-dir"):
+    """How an error names the directory: `--model-dir DIR` for a command-line option, `model='DIR'` for Python."""
+    return f"{option} {directory}" if option.startswith("-") else f"{option}={str(directory)!r}"
+
+
+def check_directory(directory, option="--model-dir", train="train"):
+    """A FileNotFoundError / NotADirectoryError naming `option` unless `directory` is an existing directory."""
+    if not os.path.exists(directory):
+        raise FileNotFoundError(f"{named(directory, option)}: no such directory (train a model there with: "
+                                f"python -m minitransformer {train} --output-dir {directory})")
+    if not os.path.isdir(directory):
+        raise NotADirectoryError(f"{named(directory, option)}: is a file; give the directory that holds it "
+                                 f"({os.path.dirname(os.path.abspath(directory))})")
+
+
+def _check_text_classifier(directory, option, path, bert):
+    """A ValueError when the directory holds another kind of model (a token classifier, a masked LM, a BertModel):
+    a classification head would be made up for it, and its predictions would mean nothing."""
+    if bert:
+        with open(os.path.join(directory, "config.json"), encoding="utf-8") as f:
+            architectures = json.load(f).get("architectures") or []
+        kind = next(iter(architectures), None)
+        if kind is None or kind.endswith("ForSequenceClassification"):
+            return
+    else:
+        from .io.checkpoint import load_npz
+        from .models.classifier import FORMAT
+        kind = (load_npz(path)[1] or {}).get("format")
+        if kind in (None, FORMAT):
+            return
+    hint = ('mt.pipeline("token-classification", model=...) reads it; predict and evaluate find it themselves'
+            if "TokenClassif" in kind else
+            f"fine-tune it first: python -m minitransformer train --pretrained {directory}")
+    raise ValueError(f"{named(directory, option)}: holds a {kind.split('.')[-1]}, not a text classifier ({hint})")
+
+
+def load(directory, device="cpu", option="--model-dir"):
+    """(model in eval mode, tokenizer, label names, max_length) of a finished run; errors name `option`."""
     from .io.checkpoint import load_npz
     from .models import TransformerClassifier
     from .tokenizer import WordPieceTokenizer
+    check_directory(directory, option)
     path = os.path.join(directory, "model.npz")
-    bert = not os.path.isfile(path) and os.path.isfile(os.path.join(directory, "model.safetensors"))
+    bert = not os.path.isfile(path) and any(os.path.isfile(os.path.join(directory, name)) for name in
+                                            ("model.safetensors", "model.safetensors.index.json"))
     if not os.path.isfile(path) and not bert:
-        raise FileNotFoundError(f"--model-dir {directory}: no model.npz there (train one with: "
+        raise FileNotFoundError(f"{named(directory, option)}: no model.npz there (train one with: "
                                 f"python -m minitransformer train --output-dir {directory})")
     if not os.path.isfile(os.path.join(directory, "vocab.txt")):
-        raise FileNotFoundError(f"--model-dir {directory}: no vocab.txt next to the model")
+        raise FileNotFoundError(f"{named(directory, option)}: no vocab.txt next to the model")
+    _check_text_classifier(directory, option, path, bert)
     if bert:                                        # fine-tuned with train --init-from
         from .models.bert import BertForSequenceClassification
         model = BertForSequenceClassification.from_pretrained(directory, device=device).eval()

@@ -33,23 +33,32 @@ def is_tagger_dir(directory):
     return "BertForTokenClassification" in (_config_json(directory).get("architectures") or [])
 
 
-def load_tagger(directory, device="cpu"):
-    """(model in eval mode, tokenizer, tag names, max_length) of a token-classification run or BERT directory."""
+def load_tagger(directory, device="cpu", option="--model-dir"):
+    """(model in eval mode, tokenizer, tag names, max_length) of a token-classification run or BERT directory;
+    errors name `option` (run_dir.named)."""
+    from .run_dir import check_directory, named
     from .tokenizer import WordPieceTokenizer
+    check_directory(directory, option, train="train --task token-classification")
+    if not any(os.path.isfile(os.path.join(directory, name)) for name in ("model.npz", "config.json")):
+        raise FileNotFoundError(f"{named(directory, option)}: no model.npz or config.json there (train one with: "
+                                f"python -m minitransformer train --task token-classification --output-dir "
+                                f"{directory})")
     if not os.path.isfile(os.path.join(directory, "vocab.txt")):
-        raise FileNotFoundError(f"--model-dir {directory}: no vocab.txt next to the model")
+        raise FileNotFoundError(f"{named(directory, option)}: no vocab.txt next to the model")
+    if not is_tagger_dir(directory) and (os.path.isfile(os.path.join(directory, "model.npz"))
+                                         or _config_json(directory).get("architectures")):
+        raise ValueError(f"{named(directory, option)}: holds a text classifier or another model, not a token "
+                         'classifier (mt.pipeline("text-classification", model=...) reads a text classifier; '
+                         "train a token classifier with: python -m minitransformer train --task "
+                         "token-classification)")
     if os.path.isfile(os.path.join(directory, "model.npz")):
         from .models import TransformerTokenClassifier
         model = TransformerTokenClassifier.load(os.path.join(directory, "model.npz"), device=device)
         max_length = model.config.max_len
-    elif os.path.isfile(os.path.join(directory, "config.json")):
+    else:                                   # config.json: a BertForTokenClassification
         from .models.bert import BertForTokenClassification
         model = BertForTokenClassification.from_pretrained(directory, device=device)
         max_length = model.config.max_position_embeddings
-    else:
-        raise FileNotFoundError(f"--model-dir {directory}: no model.npz or config.json there (train one with: "
-                                f"python -m minitransformer train --task token-classification --output-dir "
-                                f"{directory})")
     names = [model.config.id2label[i] for i in range(len(model.config.id2label))]
     saved = os.path.join(directory, "train_args.json")
     if os.path.isfile(saved):

@@ -23,7 +23,7 @@ class TokenClassificationPipeline:
                  ignore_labels=("O",), max_length=None):
         if isinstance(model, str) or hasattr(model, "__fspath__"):
             from .tagger_run import load_tagger
-            self.model, self.tokenizer, _, saved_length = load_tagger(model, device)
+            self.model, self.tokenizer, _, saved_length = load_tagger(model, device, option="model")
             max_length = max_length or saved_length
         else:
             if tokenizer is None:

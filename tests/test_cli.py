@@ -313,13 +313,18 @@ def test_tokenize_reads_a_run_directory_by_default_or_a_model_directory(run, tmp
     (["train", "--train", "{train}", "--validation-split", "0.5", "--test-split", "0.5"], "nothing to train on"),
     (["train", "--pretrained", "nowhere"], "--pretrained nowhere: neither a directory nor a known model name (all-"),
     (["train", "--resume", "nowhere"], "no train_args.json"),
-    (["evaluate", "--model-dir", "nowhere"], "--model-dir nowhere: no model.npz"),
-    (["predict", "--model-dir", "nowhere", "text"], "--model-dir nowhere: no model.npz"),
+    (["evaluate", "--model-dir", "nowhere"], "--model nowhere: no such directory (train a model there with: "),
+    (["predict", "--model-dir", "nowhere", "text"], "--model nowhere: no such directory"),
+    (["evaluate", "--model", "{train}"], "--model {train}: is a file; give the directory that holds it"),
+    (["predict", "--model", "{empty}", "text"], "--model {empty}: no model.npz there (train one with:"),
+    (["predict", "--model", "{empty}", "--explain", "--explain-dir", "{train}", "text"],
+     "--explain-dir {train}: is a file; --explain writes its HTML and PNG files into a directory"),
     (["tokenize", "--model", "nowhere", "text"], "--model nowhere: neither a directory nor a known model name"),
 ])
 def test_mistakes_are_one_line_errors_with_exit_code_2(argv, message, files, capsys):
-    assert main([arg.format(**files) for arg in argv]) == 2
-    err = capsys.readouterr().err
+    where = {**files, "empty": files["train"].parent}          # a directory without a model
+    assert main([arg.format(**where) for arg in argv]) == 2
+    err, message = capsys.readouterr().err, message.format(**where)
     assert err.startswith("error: ") and err.count("\n") == 1 and message in err, err
 
 
@@ -334,4 +339,4 @@ def test_python_dash_m_reports_errors_without_a_traceback(tmp_path):
     result = subprocess.run([sys.executable, "-m", "minitransformer", "evaluate", "--model-dir", str(tmp_path)],
                             capture_output=True, text=True, cwd=REPO)
     assert result.returncode == 2
-    assert result.stderr.startswith("error: --model-dir") and "Traceback" not in result.stderr
+    assert result.stderr.startswith("error: --model") and "Traceback" not in result.stderr

@@ -57,7 +57,7 @@ def test_generate_reads_prompts_from_stdin(lm_run, capsys, monkeypatch):
     (["lm", "train", "--num-heads", "3"], "--num-heads 3 must divide --d-model 128"),
     (["lm", "train", "--steps", "0"], "--steps must be positive"),
     (["lm", "train", "--val-fraction", "0"], "--val-fraction must be in [0, 1)"),
-    (["lm", "generate", "--model-dir", "nowhere", "hi"], "--model-dir nowhere: no config.json"),
+    (["lm", "generate", "--model-dir", "nowhere", "hi"], "--model nowhere: no such directory (train a model there with: python -m minitransformer lm train"),
 ])
 def test_mistakes_are_one_line_errors(argv, message, capsys):
     assert main(argv) == 2

@@ -3,7 +3,7 @@
 To add a command: write a module with ``add_<name>(subparsers)``, which builds its parser (shared option groups
 and checks are in options.py) and sets ``func`` to a function taking the parsed args and returning an exit code,
 then list it in COMMANDS. Import heavy modules inside that function, so `python -m minitransformer --help` stays
-instant. Raise UsageError (or FileNotFoundError / ValueError) for a user mistake: main() prints one line
+instant. Raise UsageError (or an OSError such as FileNotFoundError, or ValueError) for a user mistake: main() prints one line
 `error: ...` and returns 2, never a traceback. A training run that fails (a non-finite loss) or a download that
 fails (data.FetchError) is one line too, with exit code 1.
 """
@@ -40,8 +40,8 @@ def main(argv=None):
     args = parser.parse_args(argv)  # argparse itself exits 2 with a usage message on a bad command line
     try:
         return args.func(args)
-    except (UsageError, FileNotFoundError, ValueError, TypeError, UnicodeDecodeError) as e:
-        print(f"error: {e}", file=sys.stderr)
+    except (UsageError, OSError, ValueError, TypeError, UnicodeDecodeError) as e:
+        print(f"error: {e}", file=sys.stderr)      # OSError: a path the user gave (missing, a file, not writable)
         return 2
     except FloatingPointError as e:  # training.NonFiniteLossError: the run failed, the message says what is kept
         print(f"error: {e}", file=sys.stderr)

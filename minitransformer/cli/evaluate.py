@@ -9,7 +9,7 @@ import os
 
 from . import tagging
 from .data import evaluation_data
-from .options import UsageError, check_device, dataset_names, option, positive
+from .options import UsageError, add_model_dir_option, check_device, dataset_names, option, positive
 
 
 def add_evaluate(subparsers):
@@ -19,8 +19,9 @@ def add_evaluate(subparsers):
                                           "or a named dataset's test split (default: the test split it was trained "
                                           "with); writes evaluation.json, confusion_matrix.png and reliability.png "
                                           "to --output-dir.")
-    option(p, "--model-dir", default=os.path.join("runs", "latest"), metavar="DIR",
-           help="directory written by train, or a fine-tuned Hugging Face BERT directory")
+    add_model_dir_option(p, default=os.path.join("runs", "latest"),
+                         help="directory written by train (--model-dir also works), or a fine-tuned Hugging Face "
+                              "BERT directory")
     where = p.add_mutually_exclusive_group()
     where.add_argument("--data", default=None, metavar="PATH",
                        help="labelled .tsv/.csv/.jsonl file, or for a token classifier a CoNLL/JSONL tagged file "
@@ -55,7 +56,7 @@ def run_evaluate(args):
                              "or JSONL file with --data")
         return tagging.run_evaluate(args)
     positive(args, ("batch_size",))
-    model, tokenizer, label_names, max_length = run_dir.load(args.model_dir, check_device(args.device))
+    model, tokenizer, label_names, max_length = run_dir.load(args.model_dir, check_device(args.device), "--model")
     path, dataset = evaluation_data(args, run_dir.saved_train_args(args.model_dir), label_names)
     result = evaluate(model, DataLoader(dataset, tokenizer, batch_size=args.batch_size, max_length=max_length))
     T = run_dir.temperature(args.model_dir)

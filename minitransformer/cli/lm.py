@@ -15,7 +15,7 @@ import os
 import sys
 import time
 
-from .options import UsageError, check_device, existing, option, positive
+from .options import UsageError, add_model_dir_option, check_device, existing, option, positive, texts_from
 
 DEFAULTS = dict(dataset="hamlet", vocab_size=1024, d_model=128, num_heads=4, num_layers=4, d_ff=None, dropout=0.1,
                 block_size=256, steps=800, batch_size=4, lr=2e-3, weight_decay=0.1, warmup_ratio=0.05,
@@ -74,7 +74,7 @@ def _add_train(commands):
     option(loop, "--device", default="cpu", help="cpu, or cuda / cuda:N (needs CuPy and an NVIDIA GPU)")
     out = p.add_argument_group("output")
     option(out, "--output-dir", default=os.path.join("runs", "lm"), metavar="DIR", help="where the model is written")
-    out.add_argument("--quiet", action="store_true", help="no progress bar")
+    out.add_argument("--quiet", action="store_true", help="no progress bar (default: a progress bar)")
     p.set_defaults(func=run_train)
 
 
@@ -83,10 +83,12 @@ def _add_generate(commands):
                             description="Continue each prompt (arguments, else the lines of stdin) with a GPT-2 "
                                         "directory's model and tokenizer; sampling by default, --greedy for argmax.")
     p.add_argument("prompt", nargs="*", help="text to continue (default: the non-empty lines of stdin)")
-    option(p, "--model-dir", default=os.path.join("runs", "lm"), metavar="DIR",
-           help="a directory with config.json, model.safetensors, vocab.json and merges.txt")
+    add_model_dir_option(p, default=os.path.join("runs", "lm"),
+                         help="a directory with config.json, model.safetensors, vocab.json and merges.txt, as lm "
+                              "train writes (--model-dir also works)")
     option(p, "--max-new-tokens", type=int, default=DEFAULTS["max_new_tokens"], help="tokens to add to each prompt")
-    p.add_argument("--greedy", action="store_true", help="always take the most likely token instead of sampling")
+    p.add_argument("--greedy", action="store_true",
+                   help="always take the most likely token instead of sampling (default: sample)")
     option(p, "--temperature", type=float, default=DEFAULTS["temperature"],
            help="divide the logits by this before sampling (< 1: safer, > 1: wilder)")
     option(p, "--top-k", type=int, default=DEFAULTS["top_k"], help="sample among the k most likely tokens (0: all)")
@@ -94,7 +96,7 @@ def _add_generate(commands):
            help="sample among the most likely tokens whose probabilities add up to p (1: all)")
     option(p, "--seed", type=int, default=None, shown="random", help="seed of the sampler, for repeatable text")
     p.add_argument("--no-cache", action="store_true", help="recompute every position each step (slower; for "
-                                                           "comparison with the KV cache)")
+                                                           "comparison with the KV cache) (default: use the cache)")
     option(p, "--device", default="cpu", help="cpu, or cuda / cuda:N (needs CuPy and an NVIDIA GPU)")
     p.set_defaults(func=run_generate)
 
@@ -183,14 +185,14 @@ def run_generate(args):
     from ..models import GPT2LMHeadModel
     from ..tokenizer import ByteLevelBPETokenizer
 
+    from ..run_dir import check_directory
+    check_directory(args.model_dir, "--model", train="lm train")
     if not os.path.isfile(os.path.join(args.model_dir, "config.json")):
-        raise UsageError(f"--model-dir {args.model_dir}: no config.json (train one with `lm train`)")
+        raise UsageError(f"--model {args.model_dir}: no config.json (train one with `lm train`)")
     positive(args, ("max_new_tokens", "temperature"))
     if args.top_k < 0 or not 0 < args.top_p <= 1:
         raise UsageError(f"--top-k must be >= 0 and --top-p in (0, 1], got {args.top_k} and {args.top_p}")
-    prompts = list(args.prompt) or [line.rstrip("\n") for line in sys.stdin if line.strip()]
-    if not prompts:
-        raise UsageError("no prompt: pass text as arguments or on stdin")
+    prompts = texts_from(args.prompt, sys.stdin, what="prompt")
     tokenizer = ByteLevelBPETokenizer.from_pretrained(args.model_dir)
     model = GPT2LMHeadModel.from_pretrained(args.model_dir, device=check_device(args.device))
     seed = args.seed if args.seed is not None else int(np.random.SeedSequence().entropy % 2**32)

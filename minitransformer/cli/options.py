@@ -62,9 +62,24 @@ def check_device(device):
     return device
 
 
-def texts_from(args_text, stdin):
-    """The texts given on the command line, else the non-empty lines of stdin."""
-    return list(args_text) or [line.rstrip("\n") for line in stdin if line.strip()]
+def add_model_dir_option(parser, default, help):
+    """--model DIR (tokenize's spelling), with --model-dir still accepted; parsed into args.model_dir."""
+    return option(parser, "--model", "--model-dir", dest="model_dir", default=default, metavar="DIR", help=help)
+
+
+def texts_from(args_text, stdin, what="text"):
+    """The texts given on the command line, else the non-empty lines of stdin (on a terminal, after saying that it
+    waits for them); a UsageError when there are none, rather than silently printing nothing."""
+    if args_text:
+        return list(args_text)
+    if stdin.isatty():
+        import sys
+        print(f"reading one {what} per line from the terminal; end with Ctrl-D (or give the {what} as an argument "
+              "in quotes)", file=sys.stderr)
+    texts = [line.rstrip("\n") for line in stdin if line.strip()]
+    if not texts:
+        raise UsageError(f"no {what} given: pass one as an argument, in quotes, or pipe lines to stdin")
+    return texts
 
 
 def option(group, *flags, default, help, type=None, unset_none=False, shown=None, **kwargs):

@@ -9,7 +9,7 @@ import os
 import sys
 
 from . import tagging
-from .options import UsageError, check_device, option, texts_from
+from .options import UsageError, add_model_dir_option, check_device, option, texts_from
 
 METHODS = ("integrated_gradients", "ig", "gradient_x_input", "gxi", "grad", "attention_rollout", "rollout")
 
@@ -32,8 +32,9 @@ def add_predict(subparsers):
                                           "the model in --model-dir; prints the label, its probability, all class "
                                           "probabilities and the text, tab-separated.")
     p.add_argument("text", nargs="*", help="texts to classify; reads lines from stdin when omitted")
-    option(p, "--model-dir", default=os.path.join("runs", "latest"), metavar="DIR",
-           help="directory written by train, or a fine-tuned Hugging Face BERT directory")
+    add_model_dir_option(p, default=os.path.join("runs", "latest"),
+                         help="directory written by train (--model-dir also works), or a fine-tuned Hugging Face "
+                              "BERT directory")
     option(p, "--device", default="cpu", help="cpu, or cuda / cuda:N")
     tagging.add_predict_options(p)
     option(p, "--explain", nargs="?", const="integrated_gradients", default=None, action=ExplainAction,
@@ -60,7 +61,10 @@ def run_predict(args):
             raise UsageError(f"--explain explains sentence classifiers; {args.model_dir} holds a token classifier "
                              "(from Python: mt.explain.explain(model, tokenizer, text, position=PIECE))")
         return tagging.run_predict(args, texts_from(texts, sys.stdin))
-    model, tokenizer, label_names, max_length = run_dir.load(args.model_dir, check_device(args.device))
+    if args.explain and os.path.exists(args.explain_dir) and not os.path.isdir(args.explain_dir):
+        raise UsageError(f"--explain-dir {args.explain_dir}: is a file; --explain writes its HTML and PNG files "
+                         "into a directory")
+    model, tokenizer, label_names, max_length = run_dir.load(args.model_dir, check_device(args.device), "--model")
     texts = texts_from(texts, sys.stdin)
     temperature = run_dir.temperature(args.model_dir)   # 1.0 unless train --calibrate stored one
     explanations = explain_texts(args, model, tokenizer, texts, label_names, max_length, temperature) \

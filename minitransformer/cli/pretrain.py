@@ -52,6 +52,8 @@ def add_pretrain(subparsers):
     out = p.add_argument_group("output")
     option(out, "--output-dir", default=os.path.join("runs", "pretrain"), metavar="DIR",
            help="where the checkpoint directory is written")
+    out.add_argument("--quiet", action="store_true",
+                     help="no progress bars, only the epoch summaries, as train --quiet (default: a bar per epoch)")
     p.set_defaults(func=run_pretrain)
 
 
@@ -96,8 +98,8 @@ def run_pretrain(args):
     val_loader = MaskedLMLoader(val_texts, tokenizer, batch_size=64, shuffle=False, seed=args.seed + 1,
                                 max_length=args.max_length) if val_texts else None
     history = pretrain(model, loader, epochs=args.epochs, lr=args.lr, weight_decay=args.weight_decay,
-                       warmup_ratio=args.warmup_ratio, val_loader=val_loader,
-                       log_every=max(1, len(loader) // 4))
+                       warmup_ratio=args.warmup_ratio, val_loader=val_loader, progress=not args.quiet,
+                       log_every=0)                  # a bar per epoch as train shows, or with --quiet the summaries only
     save_pretrained_dir(model, tokenizer, args.output_dir)
     with open(os.path.join(args.output_dir, "pretrain_history.json"), "w", encoding="utf-8") as f:
         json.dump({"args": {**vars(args), "func": None}, "history": history}, f, indent=1)

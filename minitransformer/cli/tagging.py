@@ -50,7 +50,8 @@ def add_predict_options(parser):
            help="token classification: how pieces become entities, as transformers' aggregation_strategy; first: "
                 "each word takes its first piece's tag (what the tagger was trained on)")
     parser.add_argument("--json", action="store_true",
-                        help="token classification: one JSON object per text, {\"text\", \"entities\"}")
+                        help="token classification: one JSON object per text, {\"text\", \"entities\"} "
+                             "(default: the text, then one tab-separated line per entity)")
 
 
 def _shipped(split):
@@ -209,7 +210,7 @@ def run_evaluate(args):
     from ..entity_metrics import format_report
     from ..token_classification import evaluate_tagger
     positive(args, ("batch_size",))
-    model, tokenizer, names, max_length = tagger_run.load_tagger(args.model_dir, check_device(args.device))
+    model, tokenizer, names, max_length = tagger_run.load_tagger(args.model_dir, check_device(args.device), "--model")
     path = existing(args.data or _shipped("test"), "--data")
     dataset = _read(path, names, getattr(args, "repair_tags", False))
     result = evaluate_tagger(model, TaggedDataLoader(dataset, tokenizer, batch_size=args.batch_size,
@@ -228,7 +229,7 @@ def run_predict(args, texts):
     """predict with a tagger: each text, then one line per entity: type, start:end, score, the text's span."""
     from .. import tagger_run
     from ..token_classification import tag_texts
-    model, tokenizer, _, max_length = tagger_run.load_tagger(args.model_dir, check_device(args.device))
+    model, tokenizer, _, max_length = tagger_run.load_tagger(args.model_dir, check_device(args.device), "--model")
     results = tag_texts(model, tokenizer, texts, aggregation_strategy=args.aggregation, max_length=max_length)
     for text, entities in zip(texts, results):
         if args.json:

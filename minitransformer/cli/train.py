@@ -66,7 +66,8 @@ def add_train(subparsers):
                      help="continue the interrupted run in DIR from its checkpoint.npz, with its saved settings "
                           "(only --epochs, --device, --quiet and --calibrate may be given with it; a larger --epochs "
                           "extends a finished run, --calibrate on a finished run calibrates it) (default: none)")
-    out.add_argument("--quiet", action="store_true", help="no progress bars, only the epoch summaries")
+    out.add_argument("--quiet", action="store_true",
+                     help="no progress bars, only the epoch summaries (default: a bar per epoch)")
     tagging.add_task_options(p)
     p.set_defaults(func=run_train)
 
