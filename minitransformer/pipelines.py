@@ -3,11 +3,15 @@
     classify = mt.pipeline("text-classification", model="runs/latest")
     classify(["I love it.", "the worst film"])    # [{"label": "positive", "score": 0.97}, {"label": ...}]
     classify("I love it.", top_k=None)            # every label, best first: [{"label", "score"}, ...]
+    classify("I love it.", explain=True)          # + "explanation": why (mt.explain.Explanation, words shaded)
     ner = mt.pipeline("token-classification", model="runs/ner")       # token_pipeline.py
 
 `model` is a run directory written by `train` (model.npz) or a fine-tuned Hugging Face BERT directory
 (config.json + model.safetensors, as `train --pretrained` writes). One class per task, found by name in TASKS.
-Scores use the temperature `train --calibrate` stored with the run, as `predict` does.
+Scores use the temperature `train --calibrate` stored with the run, as `predict` does. explain=True (or a method
+name: "integrated_gradients", "gradient_x_input", "attention_rollout" and their aliases) adds to each returned
+{"label", "score"} an "explanation": the mt.explain.Explanation of that label for that text, as `predict --explain`
+computes it (integrated gradients refined to 1% completeness, the same temperature); .as_dict() makes it JSON.
 """
 import numpy as np
 
@@ -26,19 +30,25 @@ class TextClassificationPipeline:
         pipe(["a", "b"], top_k=k or None) -> [[{...}, ...], [{...}, ...]] one ranked list per text
 
     function_to_apply: "softmax" over the classes (default), "sigmoid" per class, or "none" (the raw logits).
+    explain: False (default), True (integrated gradients) or a method name: each dict gains "explanation", the
+    attributions of its label (in probability units; in logits for function_to_apply "none" or "sigmoid").
     """
 
-    def __init__(self, model, device="cpu", batch_size=64, top_k=UNSET, function_to_apply="softmax"):
-        self.model, self.tokenizer, self.label_names, self.max_length = run_dir.load(model, device)
+    def __init__(self, model, device="cpu", batch_size=64, top_k=UNSET, function_to_apply="softmax", explain=False):
+        self.model, self.tokenizer, self.label_names, self.max_length = run_dir.load(model, device, option="model")
         self.temperature = run_dir.temperature(model)      # 1.0 unless train --calibrate stored one
         self.batch_size, self.top_k, self.function_to_apply = batch_size, top_k, function_to_apply
-        self._check(top_k, function_to_apply)
+        self.explain = explain
+        self._check(top_k, function_to_apply, explain)
 
-    def _check(self, top_k, function_to_apply):
+    def _check(self, top_k, function_to_apply, explain):
         if top_k not in (UNSET, None) and (isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1):
             raise ValueError(f"top_k must be a positive int or None (every label), got {top_k!r}")
         if function_to_apply not in FUNCTIONS:
             raise ValueError(f"function_to_apply must be one of {FUNCTIONS}, got {function_to_apply!r}")
+        if not isinstance(explain, bool):
+            from .explain import method_name
+            method_name(explain)                            # a ValueError listing the methods
 
     def scores(self, texts, function_to_apply="softmax"):
         """(N, C) float64 scores of a list of texts: softmax / sigmoid of the logits / temperature, or the logits."""
@@ -50,23 +60,39 @@ class TextClassificationPipeline:
             return z / z.sum(axis=1, keepdims=True)
         return 1 / (1 + np.exp(-z)) if function_to_apply == "sigmoid" else z
 
-    def __call__(self, texts, top_k=UNSET, function_to_apply=None):
+    def __call__(self, texts, top_k=UNSET, function_to_apply=None, explain=None):
         top_k = self.top_k if top_k is UNSET else top_k
         function_to_apply = function_to_apply or self.function_to_apply
-        self._check(top_k, function_to_apply)
+        explain = self.explain if explain is None else explain
+        self._check(top_k, function_to_apply, explain)
         single = isinstance(texts, str)
         batch = [texts] if single else list(texts)
         for i, text in enumerate(batch):
             if not isinstance(text, str):
                 raise TypeError(f"text-classification: input {i} is a {type(text).__name__}; expected a string or a "
                                 "list of strings")
-        results = []
+        results, classes = [], []
         for row in self.scores(batch, function_to_apply):
             order = np.argsort(-row, kind="stable")[:1 if top_k is UNSET else top_k]
             results.append([{"label": self.label_names[c], "score": float(row[c])} for c in order])
+            classes.append(order)
+        if explain is not False:
+            self._add_explanations(batch, results, classes, "integrated_gradients" if explain is True else explain,
+                                   "probability" if function_to_apply == "softmax" else "logit")
         if single:
             return results[0]
         return [ranked[0] for ranked in results] if top_k is UNSET else results
+
+    def _add_explanations(self, texts, results, classes, method, output):
+        """Each result dict gains "explanation": why its label (class id in `classes`), for its text
+        (explain.explain, as predict --explain computes it)."""
+        from .explain import explain
+        for text, ranked, ids in zip(texts, results, classes):
+            for d, c in zip(ranked, ids):
+                d["explanation"] = explain(self.model, self.tokenizer, text, method=method, target=int(c),
+                                           label_names=self.label_names,
+                                           max_length=self.max_length, output=output, tolerance=0.01,
+                                           temperature=self.temperature)[0]
 
     def __repr__(self):
         return f"TextClassificationPipeline(labels={self.label_names}, max_length={self.max_length})"
@@ -82,4 +108,7 @@ def pipeline(task, model="runs/latest", **kwargs):
     """The pipeline for `task` (a key of TASKS) around the model directory `model`; kwargs go to its class."""
     if task not in TASKS:
         raise ValueError(f"unknown task {task!r}; known tasks: {', '.join(sorted(TASKS))}")
+    if "explain" in kwargs and TASKS[task] is not TextClassificationPipeline:
+        raise ValueError(f"{task}: explain= is for text-classification; explain a token's tag with "
+                         "mt.explain.explain(model, tokenizer, text, position=PIECE)")
     return TASKS[task](model, **kwargs)

@@ -80,11 +80,58 @@ def test_a_calibrated_runs_scores_use_its_stored_temperature(run, tmp_path):
     np.testing.assert_allclose(scores, expected, rtol=1e-6)
 
 
+def test_a_run_trained_with_calibrate_scores_as_predict_prints_them(data, tmp_path, capsys):
+    out = tmp_path / "calibrated"
+    assert main(["train", "--train", str(data), *TINY, "--epochs", "1", "--calibrate", "--output-dir", str(out)]) == 0
+    temperature = run_dir.temperature(str(out))
+    assert temperature != 1.0                                      # fitted, stored in calibration.json
+    capsys.readouterr()
+    assert main(["predict", "--model", str(out), *TEXTS]) == 0
+    printed = [dict(item.split("=") for item in line.split("\t")[2].split())
+               for line in capsys.readouterr().out.splitlines()]
+    scored = mt.pipeline("text-classification", model=str(out))(TEXTS, top_k=None)
+    for p, ranked in zip(printed, scored):
+        assert {d["label"]: round(d["score"], 4) for d in ranked} == {k: float(v) for k, v in p.items()}
+    model, tokenizer, _, max_length = run_dir.load(str(out))
+    logits = run_dir.predict_logits(model, tokenizer, TEXTS, max_length)
+    assert not np.allclose(mt.pipeline("text-classification", model=str(out)).scores(TEXTS),
+                           np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True), atol=1e-4)
+
+
+def test_explain_adds_each_returned_labels_attributions_as_predict_explain_computes_them(run, tmp_path):
+    import json
+    import shutil
+    calibrated = tmp_path / "calibrated"                           # the explanation follows the stored temperature
+    shutil.copytree(run, calibrated)
+    (calibrated / "calibration.json").write_text(json.dumps({"temperature": 2.0}))
+    model, tokenizer, label_names, max_length = run_dir.load(str(calibrated))
+    classify = mt.pipeline("text-classification", model=str(calibrated), explain=True)
+    for text, d in zip(TEXTS, classify(TEXTS)):
+        e = d["explanation"]
+        assert isinstance(e, mt.explain.Explanation) and e.method == "integrated_gradients" and e.text == text
+        assert e.label == d["label"] and e.score == pytest.approx(d["score"], abs=1e-5)   # F(x): the score shown
+        expected = mt.explain.explain(model, tokenizer, text, target=e.target, label_names=label_names,
+                                      max_length=max_length, tolerance=0.01, temperature=2.0)[0]
+        np.testing.assert_allclose(e.word_attributions, expected.word_attributions, rtol=1e-6, atol=1e-9)
+        assert e.word_attributions.sum() == pytest.approx(e.score - e.baseline_score, abs=0.01 * abs(
+            e.score - e.baseline_score) + 1e-6)                    # completeness, as predict --explain refines to
+    every = mt.pipeline("text-classification", model=str(run))(TEXTS[0], top_k=None, explain="gxi")
+    assert [d["explanation"].label for d in every] == [d["label"] for d in every]   # each label its own
+    assert [d["explanation"].method for d in every] == ["gradient_x_input"] * 2
+    np.testing.assert_allclose(every[0]["explanation"].word_attributions,
+                               -every[1]["explanation"].word_attributions, atol=1e-6)  # 2 classes: p1 = 1 - p0
+    raw = mt.pipeline("text-classification", model=str(run))(TEXTS[0], function_to_apply="none", explain="ig")[0]
+    assert raw["explanation"].output == "logit" and raw["explanation"].score == pytest.approx(raw["score"], abs=1e-5)
+    assert "explanation" not in mt.pipeline("text-classification", model=str(run))(TEXTS[0])[0]   # off by default
+    with pytest.raises(ValueError, match="explain: unknown method 'shap'"):
+        mt.pipeline("text-classification", model=str(run), explain="shap")
+
+
 def test_wrong_tasks_arguments_and_inputs_are_clear_errors(run):
     with pytest.raises(ValueError, match="unknown task 'translation'; known tasks: ner, sentiment-analysis, "
                                          "text-classification, token-classification"):
         mt.pipeline("translation", model=str(run))
-    with pytest.raises(FileNotFoundError, match="no model.npz there"):
+    with pytest.raises(FileNotFoundError, match="model='.*nowhere': no such directory"):
         mt.pipeline("text-classification", model=str(run.parent / "nowhere"))
     classify = mt.pipeline("text-classification", model=str(run))
     with pytest.raises(ValueError, match="top_k must be a positive int or None"):
