@@ -168,9 +168,12 @@ def _check_text_classifier(directory, option, path, bert):
         kind = (load_npz(path)[1] or {}).get("format")
         if kind in (None, FORMAT):
             return
-    hint = ('mt.pipeline("token-classification", model=...) reads it; predict and evaluate find it themselves'
-            if "TokenClassif" in kind else
-            f"fine-tune it first: python -m minitransformer train --pretrained {directory}")
+    if "TokenClassif" in kind:
+        hint = 'mt.pipeline("token-classification", model=...) reads it; predict and evaluate find it themselves'
+    elif "GPT2" in kind:
+        hint = f'a language model: python -m minitransformer lm generate --model {directory} "some text"'
+    else:
+        hint = f"fine-tune it first: python -m minitransformer train --pretrained {directory}"
     raise ValueError(f"{named(directory, option)}: holds a {kind.split('.')[-1]}, not a text classifier ({hint})")
 
 
@@ -186,9 +189,9 @@ def load(directory, device="cpu", option="--model-dir"):
     if not os.path.isfile(path) and not bert:
         raise FileNotFoundError(f"{named(directory, option)}: no model.npz there (train one with: "
                                 f"python -m minitransformer train --output-dir {directory})")
+    _check_text_classifier(directory, option, path, bert)
     if not os.path.isfile(os.path.join(directory, "vocab.txt")):
         raise FileNotFoundError(f"{named(directory, option)}: no vocab.txt next to the model")
-    _check_text_classifier(directory, option, path, bert)
     if bert:                                        # fine-tuned with train --init-from
         from .models.bert import BertForSequenceClassification
         model = BertForSequenceClassification.from_pretrained(directory, device=device).eval()

@@ -140,3 +140,19 @@ def test_a_masked_lm_or_bare_bert_directory_is_not_taken_for_a_classifier(run, t
     err = capsys.readouterr().err
     assert f"--model {mlm}: holds a BertForMaskedLM, not a text classifier (fine-tune it first: python -m " \
            f"minitransformer train --pretrained {mlm})" in err
+
+
+def test_a_gpt2_directory_given_to_predict_points_to_lm_generate(tmp_path, capsys):
+    from minitransformer.models import GPT2Config, GPT2LMHeadModel
+    GPT2LMHeadModel(GPT2Config(vocab_size=64, n_positions=16, n_embd=8, n_layer=1, n_head=2)).save_pretrained(tmp_path)
+    assert main(["evaluate", "--model", str(tmp_path)]) == 2
+    assert f'holds a GPT2LMHeadModel, not a text classifier (a language model: python -m minitransformer lm ' \
+           f'generate --model {tmp_path} "some text")' in capsys.readouterr().err
+
+
+def test_a_data_file_of_unknown_extension_says_how_to_name_it_on_the_command_line(tmp_path, capsys):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("sentence\tlabel\nfine\tpositive\n")
+    assert main(["train", "--train", str(notes)]) == 2
+    assert "cannot tell the format from the extension '.txt'; name the file with one of .csv, .jsonl, .ndjson, " \
+           ".tsv (from Python: format=" in capsys.readouterr().err

@@ -101,8 +101,8 @@ def load_tagged(path, label_names=None, on_invalid="error", format=None):
     if format is None:
         ext = os.path.splitext(path)[1].lower()
         if ext not in FORMATS:
-            raise ValueError(f"{path}: cannot tell the format from the extension {ext!r}; use one of "
-                             f"{sorted(FORMATS)} or pass format='conll'|'jsonl'")
+            raise ValueError(f"{path}: cannot tell the format from the extension {ext!r}; name the file with one "
+                             f"of {', '.join(sorted(FORMATS))} (from Python: format='conll'|'jsonl')")
         format = FORMATS[ext]
     if format not in ("conll", "jsonl"):
         raise ValueError(f"unknown format {format!r}; expected 'conll' or 'jsonl'")

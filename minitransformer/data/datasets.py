@@ -177,8 +177,8 @@ def load_dataset(path, text_column="sentence", label_column="label", label_names
     if format is None:
         ext = os.path.splitext(path)[1].lower()
         if ext not in READERS:
-            raise ValueError(f"{path}: cannot tell the format from the extension {ext!r}; "
-                             f"use one of {sorted(READERS)} or pass format='tsv'|'csv'|'jsonl'")
+            raise ValueError(f"{path}: cannot tell the format from the extension {ext!r}; name the file with one "
+                             f"of {', '.join(sorted(READERS))} (from Python: format='tsv'|'csv'|'jsonl')")
         format = READERS[ext]
     if format not in ("tsv", "csv", "jsonl"):
         raise ValueError(f"unknown format {format!r}; expected 'tsv', 'csv' or 'jsonl'")
