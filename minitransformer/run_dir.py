@@ -29,6 +29,15 @@ def write_json(path, obj):
     atomic_write_text(path, json.dumps(obj, indent=1) + "\n")
 
 
+def read_json(path):
+    """The JSON object in `path`, or a ValueError naming the file when it is not JSON (a file edited or cut short)."""
+    with open(path, encoding="utf-8") as f:
+        try:
+            return json.load(f)
+        except json.JSONDecodeError as e:
+            raise ValueError(f"{path}: not valid JSON ({e}); restore it, or train the run again") from None
+
+
 def start(directory, tokenizer, args):
     """Create the run directory with the settings and the vocabulary."""
     os.makedirs(directory, exist_ok=True)
@@ -42,8 +51,7 @@ def read_train_args(directory):
         if not os.path.isfile(os.path.join(directory, name)):
             raise FileNotFoundError(f"--resume {directory}: no {name} there; it is not a run started by train "
                                     "(or it stopped before its first checkpoint)")
-    with open(os.path.join(directory, "train_args.json"), encoding="utf-8") as f:
-        return json.load(f)
+    return read_json(os.path.join(directory, "train_args.json"))
 
 
 def saved_train_args(directory):
@@ -51,8 +59,7 @@ def saved_train_args(directory):
     path = os.path.join(directory, "train_args.json")
     if not os.path.isfile(path):
         return {}
-    with open(path, encoding="utf-8") as f:
-        return json.load(f)
+    return read_json(path)
 
 
 def pick_example(texts, correct, max_words=12):
@@ -134,8 +141,11 @@ def temperature(directory):
     path = os.path.join(directory, CALIBRATION)
     if not os.path.isfile(path):
         return 1.0
-    with open(path, encoding="utf-8") as f:
-        return float(json.load(f)["temperature"])
+    temperature = read_json(path).get("temperature")
+    if not isinstance(temperature, (int, float)) or isinstance(temperature, bool) or not temperature > 0:
+        raise ValueError(f"{path}: expected {{\"temperature\": T}} with T > 0, got {temperature!r}; "
+                         "train --resume DIR --calibrate fits it again")
+    return float(temperature)
 
 
 def named(directory, option="--model-dir"):
@@ -157,8 +167,7 @@ def _check_text_classifier(directory, option, path, bert):
     """A ValueError when the directory holds another kind of model (a token classifier, a masked LM, a BertModel):
     a classification head would be made up for it, and its predictions would mean nothing."""
     if bert:
-        with open(os.path.join(directory, "config.json"), encoding="utf-8") as f:
-            architectures = json.load(f).get("architectures") or []
+        architectures = read_json(os.path.join(directory, "config.json")).get("architectures") or []
         kind = next(iter(architectures), None)
         if kind is None or kind.endswith("ForSequenceClassification"):
             return

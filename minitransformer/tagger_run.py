@@ -19,8 +19,8 @@ def _config_json(directory):
     path = os.path.join(directory, "config.json")
     if not os.path.isfile(path):
         return {}
-    with open(path, encoding="utf-8") as f:
-        return json.load(f)
+    from .run_dir import read_json
+    return read_json(path)
 
 
 def is_tagger_dir(directory):
@@ -62,8 +62,8 @@ def load_tagger(directory, device="cpu", option="--model-dir"):
     names = [model.config.id2label[i] for i in range(len(model.config.id2label))]
     saved = os.path.join(directory, "train_args.json")
     if os.path.isfile(saved):
-        with open(saved, encoding="utf-8") as f:
-            max_length = json.load(f).get("max_length", max_length)
+        from .run_dir import read_json
+        max_length = read_json(saved).get("max_length", max_length)
     return model, WordPieceTokenizer.from_pretrained(directory), names, max_length
 
 

@@ -156,3 +156,20 @@ def test_a_data_file_of_unknown_extension_says_how_to_name_it_on_the_command_lin
     assert main(["train", "--train", str(notes)]) == 2
     assert "cannot tell the format from the extension '.txt'; name the file with one of .csv, .jsonl, .ndjson, " \
            ".tsv (from Python: format=" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("content, message", [
+    ("{broken", "calibration.json: not valid JSON (Expecting property name"),
+    ('{"temperature": -1}', 'calibration.json: expected {"temperature": T} with T > 0, got -1; train --resume DIR '
+                            "--calibrate fits it again"),
+])
+def test_a_damaged_calibration_file_is_named_with_what_it_should_hold(content, message, run, tmp_path, capsys):
+    import shutil
+    copy = tmp_path / "copy"
+    shutil.copytree(run, copy)
+    (copy / "calibration.json").write_text(content)
+    assert main(["predict", "--model", str(copy), "a film"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {copy / 'calibration.json'}") and message in err and err.count("\n") == 1
+    with pytest.raises(ValueError, match="calibration.json: "):
+        mt.pipeline("text-classification", model=str(copy))
