@@ -90,7 +90,7 @@ def load_splits(args, say):
 
 
 def evaluation_data(args, saved, label_names):
-    """(name for the output, TextDataset): --data, --dataset, or the test split of the run in --model-dir."""
+    """(name for the output, TextDataset): --data, --dataset, or the test split of the run in --model."""
     from ..data import load_dataset, train_validation_test_split
     from ..data.registry import SHIPPED
     text_column = args.text_column or saved.get("text_column") or "sentence"    # a run trained on --text-column

@@ -1,9 +1,9 @@
 """`python -m minitransformer evaluate`: accuracy, macro-F1, loss, the per-class report, calibration (ECE and a
 reliability diagram) and the confusion matrix of a trained model on a labelled file or a named dataset's test split.
 
-    python -m minitransformer evaluate --model-dir runs/latest               # the run's own test split
-    python -m minitransformer evaluate --model-dir runs/latest --data my_test.tsv
-    python -m minitransformer evaluate --model-dir runs/latest --dataset rotten-tomatoes
+    python -m minitransformer evaluate --model runs/latest               # the run's own test split
+    python -m minitransformer evaluate --model runs/latest --data my_test.tsv
+    python -m minitransformer evaluate --model runs/latest --dataset rotten-tomatoes
 """
 import os
 
@@ -15,7 +15,7 @@ from .options import UsageError, add_model_dir_option, check_device, dataset_nam
 def add_evaluate(subparsers):
     p = subparsers.add_parser("evaluate", help="accuracy, macro-F1, per-class scores, calibration and confusion "
                                                "matrix of a trained model on a file",
-                              description="Evaluate the model saved by `train` in --model-dir on a labelled file "
+                              description="Evaluate the model saved by `train` in --model on a labelled file "
                                           "or a named dataset's test split (default: the test split it was trained "
                                           "with); writes evaluation.json, confusion_matrix.png and reliability.png "
                                           "to --output-dir.")

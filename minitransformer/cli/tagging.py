@@ -3,8 +3,8 @@
 
     python -m minitransformer train --task token-classification          # the shipped NER corpus, from scratch
     python -m minitransformer train --task token-classification --train my.conll --pretrained DIR
-    python -m minitransformer evaluate --model-dir runs/ner --data test.conll
-    python -m minitransformer predict --model-dir runs/ner "Jordan Smith flew to Amman on 3 May."
+    python -m minitransformer evaluate --model runs/ner --data test.conll
+    python -m minitransformer predict --model runs/ner "Jordan Smith flew to Amman on 3 May."
 
 Files are CoNLL (word<TAB or space>tag per line, blank line between sentences) or JSONL ({"tokens", "tags"}); tags
 must be IOB2 unless --repair-tags turns an entity-starting I-X into B-X (IOB1 files such as the original
@@ -199,7 +199,7 @@ def run_train(args):
     tagger_run.finish(args.output_dir, model, history, curve, result, test, settings,
                       wall_time=time.perf_counter() - started)
     print(f"saved {args.output_dir}: the model, vocab.txt, metrics.json, figures/ — try: python -m minitransformer "
-          f"predict --model-dir {args.output_dir} \"Jordan Smith flew to Amman on 3 May 2021.\"")
+          f"predict --model {args.output_dir} \"Jordan Smith flew to Amman on 3 May 2021.\"")
     return 0
 
 

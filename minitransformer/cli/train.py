@@ -258,7 +258,7 @@ def run_train(args):
                    wall_time=time.perf_counter() - started, truncation=truncation, class_weights=weights,
                    calibration=calibration)
     say(f"saved {args.output_dir}: the model, vocab.txt, metrics.json, figures/ — try: python -m minitransformer "
-        f"predict --model-dir {args.output_dir} \"{example[:60]}\"")
+        f"predict --model {args.output_dir} \"{example[:60]}\"")
     return 0
 
 
