@@ -58,10 +58,13 @@ def _subparsers(parser, name="python -m minitransformer"):
 
 
 def test_every_commands_help_shows_every_options_default():
-    missing = [f"{name} {'/'.join(a.option_strings)}" for name, parser in _subparsers(build_parser())
-               for a in parser._actions
+    parsers = list(_subparsers(build_parser()))
+    missing = [f"{name} {'/'.join(a.option_strings)}" for name, parser in parsers for a in parser._actions
                if a.option_strings and not isinstance(a, argparse._HelpAction) and "(default:" not in (a.help or "")]
     assert missing == []
+    for name, parser in parsers:                            # each --help renders, with no %% left unformatted
+        text = parser.format_help()
+        assert "%%" not in text and "(default: None)" not in text, name
 
 
 def test_evaluate_predict_and_generate_take_model_as_tokenize_does_and_model_dir_still_works(run, capsys):

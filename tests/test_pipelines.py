@@ -115,7 +115,7 @@ def test_explain_adds_each_returned_labels_attributions_as_predict_explain_compu
         np.testing.assert_allclose(e.word_attributions, expected.word_attributions, rtol=1e-6, atol=1e-9)
         assert e.word_attributions.sum() == pytest.approx(e.score - e.baseline_score, abs=0.01 * abs(
             e.score - e.baseline_score) + 1e-6)                    # completeness, as predict --explain refines to
-    every = mt.pipeline("text-classification", model=str(run))(TEXTS[0], top_k=None, explain="gxi")
+    every = mt.pipeline("sentiment-analysis", model=str(run))(TEXTS[0], top_k=None, explain="gxi")
     assert [d["explanation"].label for d in every] == [d["label"] for d in every]   # each label its own
     assert [d["explanation"].method for d in every] == ["gradient_x_input"] * 2
     np.testing.assert_allclose(every[0]["explanation"].word_attributions,
