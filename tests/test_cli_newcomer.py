@@ -176,3 +176,16 @@ def test_a_damaged_calibration_file_is_named_with_what_it_should_hold(content, m
     assert err.startswith(f"error: {copy / 'calibration.json'}") and message in err and err.count("\n") == 1
     with pytest.raises(ValueError, match="calibration.json: "):
         mt.pipeline("text-classification", model=str(copy))
+
+
+def test_a_mistyped_explain_method_is_an_error_and_a_one_word_text_is_still_explained(run, capsys, tmp_path):
+    for typo in ("integrated", "gradient", "attention_roll", "Rollout_"):
+        with pytest.raises(SystemExit) as exit_:
+            main(["predict", "--model", str(run), "--explain", typo, "a film"])
+        assert exit_.value.code == 2
+        assert f"argument --explain: unknown method '{typo}'; use one of integrated_gradients, ig" in \
+            capsys.readouterr().err
+    assert main(["predict", "--model", str(run), "--explain-dir", str(tmp_path), "--explain", "great"]) == 0
+    captured = capsys.readouterr()                   # "great" is a text, explained (not a method: no prefix of one)
+    assert captured.out.count("\n") == 1 and "great" in captured.out
+    assert "explanations (integrated_gradients) of 1 text in " in captured.err

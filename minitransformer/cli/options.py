@@ -5,6 +5,7 @@ Every option's help ends with `(default: X)`. argparse formats help with %-style
 help text is written `%%`; `option()` adds the default itself, escaped, so a default never needs escaping.
 """
 import os
+import sys
 
 
 class UsageError(ValueError):
@@ -73,7 +74,6 @@ def texts_from(args_text, stdin, what="text"):
     if args_text:
         return list(args_text)
     if stdin.isatty():
-        import sys
         print(f"reading one {what} per line from the terminal; end with Ctrl-D (or give the {what} as an argument "
               "in quotes)", file=sys.stderr)
     texts = [line.rstrip("\n") for line in stdin if line.strip()]

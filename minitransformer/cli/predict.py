@@ -14,14 +14,25 @@ from .options import UsageError, add_model_dir_option, check_device, option, tex
 METHODS = ("integrated_gradients", "ig", "gradient_x_input", "gxi", "grad", "attention_rollout", "rollout")
 
 
+def looks_like_a_method(value):
+    """A mistyped METHOD rather than a text: one word with an underscore, or the start of a method's name
+    ("integrated", "gradient", "attention")."""
+    word = value.strip().lower()
+    return " " not in word and ("_" in word or (len(word) >= 4 and any(m.startswith(word) for m in METHODS)))
+
+
 class ExplainAction(argparse.Action):
     """--explain [METHOD]. argparse gives an optional value to the flag, so in `predict --explain "some text"` the
-    text arrives here: it is kept as a text, in its place before or after the positional texts."""
+    text arrives here: it is kept as a text, in its place before or after the positional texts; a mistyped method
+    ("integrated") is an error, not a text explained in its place."""
 
     def __call__(self, parser, namespace, value, option_string=None):
         if value is None or value in METHODS:
             setattr(namespace, self.dest, value or self.const)
             return
+        if looks_like_a_method(value):
+            raise argparse.ArgumentError(self, f"unknown method {value!r}; use one of {', '.join(METHODS)} (a "
+                                               "text to explain goes in quotes, after the options)")
         setattr(namespace, self.dest, self.const)
         namespace.explain_text = (value, bool(getattr(namespace, "text", None)))  # (text, after the positionals?)
 
@@ -77,8 +88,9 @@ def run_predict(args):
         shown = text if explanations is None else explanations[i].shaded(color=color)
         print(f"{label_names[best]}\t{probs[best]:.4f}\t{every}\t{shown}")
     if explanations:
-        print(f"explanations ({explanations[0].method}) of {len(texts)} texts in {args.explain_dir}/: "
-              f"001.html, 001.png, ...", file=sys.stderr)
+        count = f"{len(texts)} text" + ("s" if len(texts) != 1 else "")
+        print(f"explanations ({explanations[0].method}) of {count} in {args.explain_dir}/: 001.html, 001.png, ...",
+              file=sys.stderr)
     return 0
 
 
