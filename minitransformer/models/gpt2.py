@@ -89,7 +89,7 @@ class GPT2Model(GPT2PreTrainedModel):
         with use_cache=True; attention_mask (B, past + T) of 1s (real) and 0s (padding, e.g. on the left);
         position_ids (B, T), default past..past+T-1 for every row. Returns last_hidden_state (B, T, D),
         past_key_values (when use_cache, default config.use_cache), hidden_states, attentions."""
-        device = self.wte.weight.device  # the embedding table holds the ids
+        device = self.wte.weight.device  # the ids go where the embedding table is
         input_ids = _ids_tensor(input_ids, device)
         if input_ids.ndim != 2:
             raise ValueError(f"GPT2Model: input_ids must be (batch, seq_len), got shape {input_ids.shape}")
