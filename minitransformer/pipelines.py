@@ -7,7 +7,8 @@
     ner = mt.pipeline("token-classification", model="runs/ner")       # token_pipeline.py
 
 `model` is a run directory written by `train` (model.npz) or a fine-tuned Hugging Face BERT directory
-(config.json + model.safetensors, as `train --pretrained` writes). One class per task, found by name in TASKS.
+(config.json + model.safetensors, as `train --pretrained` writes), or a classifier object with `tokenizer=` (and
+optionally `label_names=`, `max_length=`), as transformers' pipeline takes one. One class per task, in TASKS.
 Scores use the temperature `train --calibrate` stored with the run, as `predict` does. explain=True (or a method
 name: "integrated_gradients", "gradient_x_input", "attention_rollout" and their aliases) adds to each returned
 {"label", "score"} an "explanation": the mt.explain.Explanation of that label for that text, as `predict --explain`
@@ -34,9 +35,21 @@ class TextClassificationPipeline:
     attributions of its label (in probability units; in logits for function_to_apply "none" or "sigmoid").
     """
 
-    def __init__(self, model, device="cpu", batch_size=64, top_k=UNSET, function_to_apply="softmax", explain=False):
-        self.model, self.tokenizer, self.label_names, self.max_length = run_dir.load(model, device, option="model")
-        self.temperature = run_dir.temperature(model)      # 1.0 unless train --calibrate stored one
+    def __init__(self, model, tokenizer=None, device="cpu", batch_size=64, top_k=UNSET, function_to_apply="softmax",
+                 explain=False, label_names=None, max_length=None):
+        if isinstance(model, str) or hasattr(model, "__fspath__"):
+            self.model, self.tokenizer, self.label_names, self.max_length = run_dir.load(model, device, "model")
+            self.temperature = run_dir.temperature(model)  # 1.0 unless train --calibrate stored one
+        else:                                              # a model object, as transformers' pipeline takes one
+            from .explain.explanation import label_names_of
+            if tokenizer is None or not callable(getattr(model, "forward", None)):
+                raise TypeError("text-classification: model is a directory, or a classifier object together with "
+                                f"its tokenizer=...; got {type(model).__name__} and tokenizer={tokenizer!r}")
+            self.model, self.tokenizer, self.temperature = model.eval(), tokenizer, 1.0
+            self.label_names = label_names_of(model, label_names)
+            cfg = model.config
+            self.max_length = getattr(cfg, "max_len", None) or getattr(cfg, "max_position_embeddings", 512)
+        self.max_length = max_length or self.max_length
         self.batch_size, self.top_k, self.function_to_apply = batch_size, top_k, function_to_apply
         self.explain = explain
         self._check(top_k, function_to_apply, explain)

@@ -127,6 +127,19 @@ def test_explain_adds_each_returned_labels_attributions_as_predict_explain_compu
         mt.pipeline("text-classification", model=str(run), explain="shap")
 
 
+def test_a_model_object_with_its_tokenizer_scores_as_its_directory(run):
+    model, tokenizer, label_names, max_length = run_dir.load(str(run))
+    from_dir = mt.pipeline("text-classification", model=str(run))(TEXTS, top_k=None)
+    from_object = mt.pipeline("text-classification", model=model, tokenizer=tokenizer, label_names=label_names,
+                               max_length=max_length)(TEXTS, top_k=None)
+    assert from_object == from_dir
+    unnamed = mt.pipeline("sentiment-analysis", model=model, tokenizer=tokenizer)(TEXTS[0], top_k=None)
+    assert sorted(d["label"] for d in unnamed) == ["0", "1"]          # no names in the config: the class ids
+    with pytest.raises(TypeError, match="model is a directory, or a classifier object together with its "
+                                        "tokenizer=...; got TransformerClassifier and tokenizer=None"):
+        mt.pipeline("text-classification", model=model)
+
+
 def test_wrong_tasks_arguments_and_inputs_are_clear_errors(run):
     with pytest.raises(ValueError, match="unknown task 'translation'; known tasks: ner, sentiment-analysis, "
                                          "text-classification, token-classification"):

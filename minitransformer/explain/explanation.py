@@ -82,7 +82,8 @@ class Explanation:
                 "attributions": [float(a) for a in self.word_attributions], "delta": self.delta}
 
 
-def _label_names(model, label_names):
+def label_names_of(model, label_names=None):
+    """`label_names` when given, else the names in model.config.id2label, else "0", "1", ..."""
     if label_names is not None:
         return list(label_names)
     id2label = getattr(model.config, "id2label", None) or {}
@@ -106,7 +107,7 @@ def explain(model, tokenizer, texts, method="integrated_gradients", target=None,
     check_model(model)
     name = method_name(method)
     texts = [texts] if isinstance(texts, str) else list(texts)
-    names = _label_names(model, label_names)
+    names = label_names_of(model, label_names)
     if isinstance(target, str):
         if target not in names:
             raise ValueError(f"explain: target {target!r} is not one of the labels {names}")
