@@ -39,7 +39,7 @@ PIECES, STEPS = 32, 64
 
 
 def default_model():
-    train = load_dataset(REPO / "data" / "train.tsv")
+    train = load_dataset("shipped")["train"]
     tokenizer = WordPieceTokenizer.train(train.texts, vocab_size=DEFAULTS["vocab_size"], show_progress=False)
     mt.manual_seed(0)
     model = TransformerClassifier(tokenizer.vocab_size, 2, d_model=DEFAULTS["d_model"], num_heads=DEFAULTS["num_heads"],
@@ -51,7 +51,7 @@ def default_model():
 
 def sentence_ids(tokenizer):
     """The first shipped test sentences joined until they make 32 pieces, truncated there."""
-    texts = load_dataset(REPO / "data" / "test.tsv").texts
+    texts = load_dataset("shipped")["test"].texts
     text = " ".join(texts[:10])
     ids = tokenizer(text, truncation=True, max_length=PIECES)["input_ids"]
     assert len(ids) == PIECES
