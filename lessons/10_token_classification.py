@@ -21,7 +21,7 @@ news-style sentences with people, organisations, places and dates, and hard case
 "Georgia" as people and as places, "May" as a name and a month, lower-cased mentions, names never seen in training.
 
 What to expect (seed 0): validation entity F1 0.68 after the first epoch, 0.91 after the eighth; on the test split
-entity F1 0.924 (PER 0.851, ORG 0.951, LOC 0.973, DATE 0.935) at token accuracy 0.976. The whole script used 28 s of
+entity F1 0.924 (PER 0.851, ORG 0.951, LOC 0.973, DATE 0.935) at token accuracy 0.976. The whole script used 21 s of
 CPU with one thread (MT_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1), so about half a minute on an idle laptop core.
 
 Run:  python lessons/10_token_classification.py     (about a minute on 2 CPU cores; MT_LESSON_QUICK=1: seconds)
