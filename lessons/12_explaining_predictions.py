@@ -1,6 +1,6 @@
 """Lesson 12 — Why did it say that? Attributions for one prediction, and how to tell whether they mean anything.
 
-The classifier of lesson 7 says "negative, 0.98" about "The plot was not good." Which words made it say so?
+The classifier of lesson 7 says "negative, 0.985" about "The plot was not good." Which words made it say so?
 Three answers, from three ideas:
 
     gradient x input      a_t = x_t · dF/dx_t       how F moves if token t's vector is scaled a little: a slope
@@ -17,11 +17,11 @@ gradients must satisfy; (2) deletion: removing the words an attribution ranks fi
 more than removing random words; (3) model randomisation (Adebayo et al. 2018): an explanation that does not
 change when the weights are scrambled explains the sentence, not the model.
 
-What to expect (one full run, seed 0; 100 test sentences for deletion, 20 for randomisation): test accuracy 0.900;
-after deleting the top word the predicted class keeps 0.43 of its probability with integrated gradients, 0.57
-with gradient x input, 0.51 with rollout, 0.86 with a random word (0.91 before); re-initialising the head turns
-the gradient methods' rankings around (rank correlation -0.85 and -0.71) and leaves rollout's exactly as it was,
-re-initialising every layer leaves +0.02, +0.04 and +0.15.
+What to expect (one full run, seed 0; 100 test sentences for deletion, 20 for randomisation): test accuracy 0.906;
+after deleting the top word the predicted class keeps 0.47 of its probability with integrated gradients, 0.56
+with gradient x input, 0.53 with rollout, 0.87 with a random word (0.92 before); re-initialising the head turns
+the gradient methods' rankings around (rank correlation -0.80 and -0.65) and leaves rollout's exactly as it was,
+re-initialising every layer leaves +0.06, -0.02 and +0.29.
 
 Run:  python lessons/12_explaining_predictions.py   (about a minute on 2 CPU cores; MT_LESSON_QUICK=1: seconds)
 """
@@ -32,6 +32,7 @@ import time
 import numpy as np
 
 import minitransformer as mt
+import minitransformer.functional as F
 from minitransformer.data import DataLoader, load_dataset
 from minitransformer.explain import explain, integrated_gradients
 from minitransformer.explain.checks import deletion_curve, randomised, rank_correlation
@@ -70,6 +71,7 @@ fit(model, DataLoader(train, batch_size=32, shuffle=True, seed=0, bucket_by_leng
 accuracy = evaluate(model, DataLoader(test, batch_size=256, **loader))["accuracy"]
 print(f"1. model: {sum(p.size for p in model.parameters()):,} parameters, test accuracy {accuracy:.3f}")
 names = train.label_names
+model.eval()                                    # from here on we only read it: no dropout
 
 # %% 2. Gradient x input
 # One forward, one backward to the input embeddings (the model's weights are frozen meanwhile, so their .grad is
@@ -96,17 +98,30 @@ for n in (4, 8, 16, 32, 64):
     print(f"   n_steps {n:>2}: delta {a.delta:+.2e} ({abs(a.delta) / abs(a.score - a.baseline_score):.2%} of the "
           "change)")
 
-# The baseline matters. A blank sentence is not neutral to this model: it has a prior, and for some sentences the
-# blank one is already classified as confidently as the real one. Then F(x) - F(x') is small, yet the words can
-# carry large opposite attributions: along the path the prediction swings to the other class (when "good" has
-# faded in but "not" has not yet) and back. The attributions describe that swing; they still add up to the change.
-[ig0] = explain(model, tokenizer, sentence, method="integrated_gradients", n_steps=64, label_names=names)
-print(f"   {sentence!r}: F(x) = {ig0.score:.3f}, F(x') = {ig0.baseline_score:.3f} for {ig0.label}:  {show(ig0, 2)}")
+# Why does "never" get more than the whole change, and "boring" a negative share? Walk the path and look at F: the
+# points x' + α(x - x') are just embeddings, and the model reads them like any sentence. The prediction need not
+# move straight from F(x') to F(x): here it first swings to the other class ("boring" counts before "never" does)
+# and back. The attributions describe that swing; they still add up to the change.
+table = model.get_input_embeddings().weight.numpy()                # (V, D)
+ids = np.array(tokenizer.encode(other))                            # (T,)
+x = table[ids]                                                     # (T, D)
+blank = np.where(np.isin(ids, special)[:, None], x, table[tokenizer.pad_token_id])   # (T, D): [CLS]/[SEP] kept
+alphas = np.linspace(0, 1, 9, dtype=x.dtype)
+with mt.no_grad():
+    path = F.softmax(model(inputs_embeds=blank + alphas[:, None, None] * (x - blank)).logits).numpy()  # (9, C)
+print("   F along the path: " + ", ".join(f"α {a:g}: {p:.3f}" for a, p in zip(alphas, path[:, ig.target])))
 
-# A confident model can also cross its decision boundary within a few steps of the path, so 64 points miss it and
-# the attributions miss completeness; the delta says so. tolerance=0.01 keeps halving the step, reusing every point
-# computed, until the attributions add up to within 1%: the delta is a diagnostic you can act on.
-missed, checked = [], test.texts[:10 if QUICK else 30]
+# The baseline matters too. A blank sentence is not neutral to this model: it has a prior, which depends on the
+# length, and for some sentences the blank one is already classified as confidently as the real one. Then
+# F(x) - F(x') is tiny and so is every attribution, however much the words matter (section 5 shows one).
+contrast = "The plot was dull, but the acting was superb."
+[ig0] = explain(model, tokenizer, contrast, method="integrated_gradients", n_steps=64, label_names=names)
+print(f"   {contrast!r}: F(x) = {ig0.score:.4f}, F(x') = {ig0.baseline_score:.4f} for {ig0.label}:  {show(ig0)}")
+
+# When F(x) - F(x') is small, or the path crosses the decision boundary within a few steps, 64 points can miss
+# completeness by more than 1% of the change; the delta says so. tolerance=0.01 keeps halving the step, reusing
+# every point computed, until the attributions add up to within 1%: the delta is a diagnostic you can act on.
+missed, checked = [], test.texts[:10 if QUICK else 100]
 for text in checked:
     a = integrated_gradients(model, tokenizer.encode(text), n_steps=64, special_ids=special)
     if abs(a.delta) > 0.01 * abs(a.score - a.baseline_score):
@@ -124,13 +139,15 @@ print(f"   {len(missed)} of {len(checked)} test sentences miss completeness by m
 print(f"\n4. attention rollout:\n   {show(ro)}")
 
 # %% 5. Side by side, on negations and contrasts
-# Where do they disagree, and why? Rollout often finds the same words as the gradients ("not", "never", "dull"):
-# the read-out does draw on them. But it is non-negative and blind to the class, so it cannot say which way a word
-# pushes: in "The plot was not good." it gives "good" a large share, while integrated gradients says "good" works
-# against "negative" and "not" for it. In a contrast, rollout also lights up "but" and the comma, words through
-# which information flows without deciding anything. Gradient x input is local: where the softmax saturates
-# (F = 0.99) little slope is left, so its values are tiny and its order is noisy; integrated gradients recovers the
-# words that got the prediction there by integrating from a point where it was still undecided.
+# Where do they disagree, and why? On the negations all three put the negation first: the read-out does draw on
+# it. But rollout is non-negative and blind to the class, so it cannot say which way a word pushes: in "The plot was
+# not good." it gives "good" a large share, while integrated gradients says "good" works against "negative" and
+# "not" for it. In a contrast rollout shares most between both sentiment words, whichever clause decides;
+# integrated gradients credits the clause after "but" ("dull" in the last probe), except where the blank sentence
+# already agrees with the prediction (the first contrast, section 3): there it has almost nothing to share out, and
+# small values say "no change from the baseline", not "unimportant". Gradient x input is local: where the softmax
+# saturates (F = 0.99) little slope is left, so its values are tiny and its order is noisy; integrated gradients
+# recovers the words that got the prediction there by integrating from a point where it was still undecided.
 probes = ["The plot was not good.", "The acting was never boring.",
           "The plot was dull, but the acting was superb.", "The acting was superb, but the plot was dull."]
 groups = [[explain(model, tokenizer, text, method=m, label_names=names)[0]
@@ -143,9 +160,9 @@ for text, (i, g, r) in zip(probes, groups):
     print(f"      largest |value|: IG {top[0]!r}, gradient x input {top[1]!r}, rollout {top[2]!r}; rank correlation "
           f"IG ~ gradient x input {rank_correlation(i.word_attributions, g.word_attributions):+.2f}, "
           f"IG ~ rollout {rank_correlation(i.word_attributions, r.word_attributions):+.2f}")
-groups[2][0].save_png(FIGURES / "12_highlight.png")
-groups[2][0].save_html(FIGURES / "12_highlight.html")
-print("   " + groups[2][0].format(color=False))
+groups[3][0].save_png(FIGURES / "12_highlight.png")
+groups[3][0].save_html(FIGURES / "12_highlight.html")
+print("   " + groups[3][0].format(color=False))
 
 # %% 6. Deletion: do the top words matter?
 # For each test sentence delete its k most attributed words (for the predicted class) and measure the class's
