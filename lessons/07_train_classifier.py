@@ -33,7 +33,7 @@ from minitransformer.tokenizer import WordPieceTokenizer
 from minitransformer.training import evaluate, fit, train_step
 
 QUICK = os.environ.get("MT_LESSON_QUICK") == "1"   # the test suite sets this: less data, fewer epochs, a
-# smaller model: 500 steps, about what this corpus needs before the model is clearly better than chance
+# smaller model: 500 steps, enough to be clearly better than chance
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 FIGURES = ROOT / "lessons" / "figures"
 FIGURES.mkdir(parents=True, exist_ok=True)
