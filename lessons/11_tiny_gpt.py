@@ -20,7 +20,7 @@ predict. Section 2 checks that claim number for number. Everything else in this 
 What to expect (the whole play; measured with one thread on a busy machine, see the commit message): held-out
 perplexity from ~1030 (a uniform guess over the 1,024 tokens) to ~107 after 400 steps; text that is recognisably
 a play (speaker names in capitals, short lines, Elizabethan words) but not sense; greedy text that loops; the
-cache ~3.7x faster for 200 new tokens (this model is so small that a cached step is mostly Python overhead; the
+cache ~4x faster for 200 new tokens (this model is so small that a cached step is mostly Python overhead; the
 6-layer model of bench/gpt2.py gains 6x).
 Run:  python lessons/11_tiny_gpt.py   (79 s of CPU with one thread, so about a minute on 2 cores; MT_LESSON_QUICK=1:
 seconds, and its numbers mean nothing)
