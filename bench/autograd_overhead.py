@@ -6,15 +6,18 @@ PyTorch (when importable) runs the same chain; the two are timed interleaved, re
 on this shared machine hits both alike, and medians are reported.
 
     python bench/autograd_overhead.py [--ops 1000] [--reps 15]
-    /opt/refvenv/bin/python bench/autograd_overhead.py      # the venv that has torch
+    .venv-ci-reference/bin/python bench/autograd_overhead.py      # the venv that has torch
 """
 import argparse
+import pathlib
 import statistics
+import sys
 import time
 
 import numpy as np
 
-import minitransformer as mt
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))  # this checkout, from any Python
+import minitransformer as mt  # noqa: E402
 
 
 def chain(h, w, b, c, n_ops):

@@ -1,7 +1,7 @@
 """MiniLM (all-MiniLM-L6-v2, BERT: 6 layers, hidden 384, 12 heads) forward on a batch of 32 × 128 tokens: ours
 (NumPy) against Hugging Face transformers (PyTorch, its default sdpa attention) on the same machine, same run.
 
-    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /opt/refvenv/bin/python bench/bert_forward.py [--repeats 7]
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE .venv-ci-reference/bin/python bench/bert_forward.py [--repeats 7]
 
 Why unset both variables: this environment forces OpenBLAS's Haswell kernels (OPENBLAS_CORETYPE, with a matching
 OPENBLAS_L2_SIZE), which roughly halves NumPy's float32 matmul speed on these AVX-512 CPUs, while PyTorch brings
@@ -22,6 +22,7 @@ import pathlib
 import sys
 import time
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))  # this checkout, from any Python
 # minitransformer before NumPy, as the CLI does: its import sets OpenBLAS's thread timeout (see its __init__), which
 # OpenBLAS reads only when NumPy loads it, so this times what a user of the package gets.
 import minitransformer as mt  # noqa: I100

@@ -2,7 +2,7 @@
 2 s on 2 CPU cores), side by side with the same computation in PyTorch when torch is installed.
 
     python bench/explain_ig.py [--model-dir runs/latest] [--repeats 7]
-    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /work/refvenv/bin/python bench/explain_ig.py   # with torch
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE .venv-ci-reference/bin/python bench/explain_ig.py   # with torch
 
 --model-dir: a run written by `python -m minitransformer train` (its tokenizer, weights and config; a fine-tuned BERT
 directory is timed on our side only); without one,

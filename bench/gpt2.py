@@ -7,7 +7,7 @@ same machine, same run:
    cache: tokens per second for both sides (target: ours with the cache >= 5x ours without), and whether the
    tokens agree.
 
-    PYTHONPATH=. /work/refvenv/bin/python bench/gpt2.py [--vocab 50257] [--repeats 5] [--new-tokens 200]
+    .venv-ci-reference/bin/python bench/gpt2.py [--vocab 50257] [--repeats 5] [--new-tokens 200]
 
 Runs interleave ours and theirs with a short pause between them (so a busy neighbour slows both alike and
 neither runs beside the other's still-spinning BLAS threads), and report medians. The vocabulary defaults to
@@ -21,9 +21,12 @@ or more prompts per batch (--gen-batch), the decoder's recomputation dominates a
 """
 import argparse
 import os
+import pathlib
+import sys
 import tempfile
 import time
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))  # this checkout, from any Python
 # minitransformer before NumPy, as the CLI does: its import sets OpenBLAS's thread timeout (see its __init__)
 import minitransformer as mt  # noqa: I100
 import numpy as np  # noqa: I100

@@ -1,15 +1,18 @@
 """Forward + backward time of the fused ops against PyTorch on the base config's shapes (B=32, T=128, d=256,
 4 heads, d_ff=1024). Run with a Python that has torch, e.g. the reference venv, and for honest NumPy matmul
 numbers without the forced Haswell kernels:
-    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /opt/refvenv/bin/python bench/ops_speed.py
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE .venv-ci-reference/bin/python bench/ops_speed.py
 Prints one line per op: our median, torch's median, and the ratio (ours / torch)."""
+import pathlib
+import sys
 import time
 
 import numpy as np
 import torch
 
-import minitransformer as mt
-import minitransformer.functional as F
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))  # this checkout, from any Python
+import minitransformer as mt  # noqa: E402
+import minitransformer.functional as F  # noqa: E402
 
 torch.set_num_threads(2)
 B, T, D, H, FF, V, C = 32, 128, 256, 4, 1024, 8000, 2

@@ -1,7 +1,7 @@
 """One full training step of the TransformerClassifier (forward, cross-entropy, backward, AdamW step, zero_grad)
 on the "lesson" and "base" configs of ../shared/bench/torch_reference.py, side by side with that PyTorch model.
 
-    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /opt/refvenv/bin/python bench/train_step.py [--repeats 10]
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE .venv-ci-reference/bin/python bench/train_step.py [--repeats 10]
 
 Why unset both variables: this environment forces OpenBLAS's Haswell kernels (OPENBLAS_CORETYPE, with the
 matching OPENBLAS_L2_SIZE), which roughly halves NumPy's float32 matmul speed on these AVX-512 CPUs, while
