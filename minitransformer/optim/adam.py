@@ -15,6 +15,8 @@ from .optimizer import Optimizer
 class Adam(Optimizer):
     """g ← g + wd·p (L2);  then the Adam step:  p ← p − lr/(1−β1ᵗ) · m / (√v/√(1−β2ᵗ) + ε)"""
 
+    flat_state = ("exp_avg", "exp_avg_sq")
+
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay))
 

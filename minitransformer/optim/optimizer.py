@@ -12,16 +12,25 @@ import numpy as np
 from .. import backend
 from ..autograd import enable_grad
 from ..tensor import Tensor
+from .flat import FlatGroup, can_flatten
 
 
 class Optimizer:
-    """Base class: subclasses validate their hyperparameters (`_check_group`) and update one parameter (`_update`)."""
+    """Base class: subclasses validate their hyperparameters (`_check_group`) and update one parameter (`_update`).
+
+    `_update` is elementwise, so by default it runs once per group on flat arrays holding every parameter
+    (optim/flat.py); `multi_tensor = False` (on the class or an instance) updates one parameter at a time.
+    `flat_state` names the state arrays kept flat."""
+
+    multi_tensor = True
+    flat_state = ()
 
     def __init__(self, params, defaults):
         self.defaults = dict(defaults)
         self.param_groups = []
         self.state = {}  # Tensor -> dict; tensors hash by identity
         self._scratch = {}  # (device, dtype) -> flat array reused for temporaries (never saved)
+        self._flat = {}  # group index -> FlatGroup: the group's arrays as views of flat ones (optim/flat.py)
         groups = _as_groups(params)
         checked = []
         for group in groups:
@@ -99,16 +108,35 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
-        for group in self.param_groups:
+        for index, group in enumerate(self.param_groups):
             hyper = {k: _plain(v) for k, v in group.items() if k != "params"}
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                grad = p.grad.data
-                if grad.shape != p.data.shape:
-                    raise ValueError(f"gradient of shape {tuple(grad.shape)} for a parameter of shape {p.shape}")
-                self._update(p.data, grad, self.state.setdefault(p, {}), hyper)
+            live = [p for p in group["params"] if p.grad is not None]
+            for p in live:
+                if p.grad.data.shape != p.data.shape:
+                    raise ValueError(f"gradient of shape {tuple(p.grad.data.shape)} for a parameter of shape "
+                                     f"{p.shape}")
+            flat = self._flat_group(index, live)
+            if flat is not None:  # every parameter at once: the same kernel on the flat arrays
+                self._update(flat.param, flat.gather_grads(), flat.state, hyper)
+                flat.publish(self.state)
+                continue
+            for p in live:
+                self._update(p.data, p.grad.data, self.state.setdefault(p, {}), hyper)
         return loss
+
+    def _flat_group(self, index, live):
+        """The flat arrays of group `index` for the parameters `live` (optim/flat.py), rebuilt when stale;
+        None when they cannot share them (then each parameter is updated alone)."""
+        if not self.multi_tensor or len(live) < 2:
+            return None
+        flat = self._flat.get(index)
+        if flat is not None and flat.current(live, self.state):
+            return flat
+        self._flat.pop(index, None)
+        if not can_flatten(live, self.state, self.flat_state):
+            return None
+        flat = self._flat[index] = FlatGroup(live, self.state, self.flat_state)
+        return flat
 
     def _update(self, param, grad, state, group):
         """Update the array `param` in place from `grad`; `state` is this parameter's dict."""

@@ -8,6 +8,8 @@ from .optimizer import Optimizer
 class SGD(Optimizer):
     """d = g + wd·p;  b ← μ b + (1 − τ) d  (b = d at the first step);  d = d + μ b (Nesterov) or b;  p ← p − lr·d"""
 
+    flat_state = ("momentum_buffer",)
+
     def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
                         nesterov=nesterov)

@@ -1,12 +1,12 @@
 """The CPU's fast kernels: each one the reference kernel run over cache-sized blocks of rows on a thread pool
-(threads.py), blocked attention (attention.py), and a faster float32 erf (erf.py). dispatch.py picks them for NumPy
-arrays; tests/test_kernels_fast.py holds each equal to its reference, values and gradients, on both sides of every
+(threads.py), blocked attention (attention.py), a faster float32 erf (erf.py), and the optimizer updates by blocks
+(optim.py). dispatch.py picks them for NumPy arrays; tests/test_kernels_fast.py holds each equal to its reference, values and gradients, on both sides of every
 size threshold. A student copy has no such package: there every kernel runs its reference.
 """
 import numpy as np
 
 from .. import activation, norm, reduce, softmax
-from . import erf
+from . import erf, optim
 from .attention import attention_forward
 from .threads import rowwise
 
@@ -86,4 +86,6 @@ KERNELS = {
     "erf": erf.erf,
     "normal_cdf": erf.normal_cdf,
     "attention_forward": attention_forward,
+    "adamw_step": optim.adamw_step,
+    "sgd_step": optim.sgd_step,
 }
