@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import minitransformer as mt
+from minitransformer import strict
 from minitransformer.optim import clip_grad_norm
 
 
@@ -21,8 +22,11 @@ def params_with_grads(grads, device="cpu", dtype="float32"):
 def test_clips_to_max_norm_and_returns_the_norm_before(device):
     grads = [np.array([[3.0, 0.0], [0.0, 0.0]]), np.array([4.0, 0.0, 12.0])]  # global norm sqrt(9+16+144) = 13
     params = params_with_grads(grads, device)
-    norm = clip_grad_norm(params, max_norm=1.0)
-    assert isinstance(norm, float) and norm == pytest.approx(13.0, rel=1e-6)
+    with strict.count_transfers() as counted:
+        norm = clip_grad_norm(params, max_norm=1.0)
+    assert counted.count == 0  # no host read: on a GPU, no synchronisation
+    assert isinstance(norm, mt.Tensor) and norm.shape == () and norm.device == device  # as torch: a tensor
+    assert float(norm) == pytest.approx(13.0, rel=1e-6)
     scale = 1.0 / (13.0 + 1e-6)
     for p, g in zip(params, grads):
         np.testing.assert_allclose(p.grad.numpy(), g * scale, rtol=1e-6)
@@ -36,7 +40,7 @@ def test_the_epsilon_is_in_the_scale_and_keeps_a_tiny_norm_finite():
     sees (a scale of max_norm / norm would be off by 1e-3 relative); the norm returned has no epsilon."""
     grads = [np.array([6e-4, 0.0]), np.array([0.0, 8e-4])]  # norm 1e-3
     params = params_with_grads(grads, dtype="float64")
-    assert clip_grad_norm(params, max_norm=1e-4) == pytest.approx(1e-3, rel=1e-12)
+    assert float(clip_grad_norm(params, max_norm=1e-4)) == pytest.approx(1e-3, rel=1e-12)
     scale = 1e-4 / (1e-3 + 1e-6)
     for p, g in zip(params, grads):
         np.testing.assert_allclose(p.grad.numpy(), g * scale, rtol=1e-12)
@@ -48,27 +52,27 @@ def test_all_zero_gradients_stay_zero_and_the_norm_is_zero(dtype):
     """0 / (0 + 1e-6) is 0 < 1, and 1 / 1e-6 > 1 means no scaling: zeros in, zeros out, never nan."""
     params = params_with_grads([np.zeros((2, 3)), np.zeros(4)], dtype=dtype)
     for max_norm in (1.0, 0.0):
-        assert clip_grad_norm(params, max_norm=max_norm) == 0.0
+        assert float(clip_grad_norm(params, max_norm=max_norm)) == 0.0
         for p in params:
             assert p.grad.dtype == dtype and not np.isnan(p.grad.numpy()).any()
             np.testing.assert_array_equal(p.grad.numpy(), 0.0)
-    assert clip_grad_norm(params, max_norm=1.0, norm_type=math.inf) == 0.0
+    assert float(clip_grad_norm(params, max_norm=1.0, norm_type=math.inf)) == 0.0
 
 
 def test_no_scaling_below_the_threshold():
     grads = [np.array([0.3, -0.4])]
     params = params_with_grads(grads)
-    assert clip_grad_norm(params, max_norm=1.0) == pytest.approx(0.5, rel=1e-6)
+    assert float(clip_grad_norm(params, max_norm=1.0)) == pytest.approx(0.5, rel=1e-6)
     np.testing.assert_array_equal(params[0].grad.numpy(), np.float32(grads[0]))
 
 
 def test_params_without_grad_are_skipped():
     params = params_with_grads([np.array([6.0, 8.0]), None])
     params[1] = mt.tensor([1.0, 2.0], requires_grad=True)  # no .grad at all
-    assert clip_grad_norm(params, 5.0) == pytest.approx(10.0, rel=1e-6)
+    assert float(clip_grad_norm(params, 5.0)) == pytest.approx(10.0, rel=1e-6)
     np.testing.assert_allclose(params[0].grad.numpy(), [3.0, 4.0], rtol=1e-6)
     assert params[1].grad is None
-    assert clip_grad_norm([params[1]], 1.0) == 0.0
+    assert float(clip_grad_norm([params[1]], 1.0)) == 0.0
 
 
 def test_other_norms_match_numpy():
@@ -78,7 +82,7 @@ def test_other_norms_match_numpy():
     for norm_type, want in [(1.0, np.abs(flat).sum()), (math.inf, np.abs(flat).max()),
                             (2.0, np.sqrt((flat ** 2).sum()))]:
         params = params_with_grads(grads, dtype="float64")
-        assert clip_grad_norm(params, 0.1, norm_type=norm_type) == pytest.approx(want, rel=1e-12)
+        assert float(clip_grad_norm(params, 0.1, norm_type=norm_type)) == pytest.approx(want, rel=1e-12)
         np.testing.assert_allclose(params[1].grad.numpy(), grads[1] * 0.1 / (want + 1e-6), rtol=1e-12)
 
 

@@ -71,14 +71,16 @@ def fast_kernels(array_type):
 
 
 def kernel(reference):
-    """Mark `reference` as a kernel: calls go to the fast version registered for the first argument's array type,
-    if any (and unless the reference is forced). The plain function stays reachable as `.reference`."""
+    """Mark `reference` as a kernel: calls go to the fast version registered for the first argument's array type
+    (the first array's, when that argument is a list of arrays), if any (and unless the reference is forced).
+    The plain function stays reachable as `.reference`."""
     name = reference.__name__
 
     @functools.wraps(reference)
     def call(*args, **kwargs):
         if not _reference_only:
-            fast = fast_kernels(type(args[0])).get(name)
+            first = args[0][0] if isinstance(args[0], (list, tuple)) and args[0] else args[0]
+            fast = fast_kernels(type(first)).get(name)
             if fast is not None:
                 return fast(*args, **kwargs)
         return call.reference(*args, **kwargs)

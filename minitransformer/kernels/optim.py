@@ -1,6 +1,7 @@
 """The optimizers' update math, one parameter at a time, in place: the reference kernels (optim/ holds the
 bookkeeping: groups, state, validation). Each follows torch.optim step for step, nan and inf included.
-`scratch` is a spare array shaped like the parameter, so an update allocates no new memory.
+`scratch` is a spare array shaped like the parameter, so an update allocates no new memory. `total_norm` is
+gradient clipping's one reduction.
 """
 import math
 
@@ -69,3 +70,15 @@ def sgd_step(param, grad, momentum_buffer, lr, momentum, dampening, weight_decay
         direction = direction + momentum * momentum_buffer if nesterov else momentum_buffer
     param -= xp.multiply(direction, lr, out=scratch)
     return momentum_buffer
+
+
+@kernel
+def total_norm(grads, norm_type):
+    """‖(g₁, …, g_k)‖_p = ‖(‖g₁‖_p, …, ‖g_k‖_p)‖_p, a 0-d array on the gradients' device (no host read): the norm
+    of every gradient concatenated, taken per tensor first (no copy). p = math.inf: the largest |g|."""
+    xp = backend.array_module(grads[0])
+    if norm_type == math.inf:
+        norms = [xp.max(xp.abs(g)) if g.size else xp.zeros((), g.dtype) for g in grads]
+        return xp.max(xp.stack(norms))
+    norms = [xp.linalg.norm(g.reshape(-1), ord=norm_type) for g in grads]
+    return xp.linalg.norm(xp.stack(norms), ord=norm_type)
