@@ -2,12 +2,12 @@
 and calls one fused Function from ops/. NumPy (or CuPy) arrays are accepted wherever a tensor is expected."""
 import numpy as np
 
-from . import backend
+from . import backend, device_checks
 from .ops.activation import GELU
 from .ops.attention import ScaledDotProductAttention
 from .ops.dropout import Dropout
 from .ops.elementwise import ReLU
-from .ops.embedding import Embedding
+from .ops.embedding import Embedding, check_ids
 from .ops.linear import Linear
 from .ops.loss import REDUCTIONS, CrossEntropy
 from .ops.norm import LayerNorm
@@ -57,23 +57,34 @@ def log_softmax(x, axis=-1):
     return LogSoftmax.apply(x, axis=axis)
 
 
-def _labels(logits, labels, op):
-    """Flatten (B, T, C) logits with (B, T) labels to (N, C) and (N,), and check the labels' dtype and shape."""
-    labels = as_tensor(labels, device=logits.device)
+def _labels(logits, labels, op, ignore_index):
+    """Flatten (B, T, C) logits with (B, T) labels to (N, C) and (N,) on the logits' device, checking the labels'
+    dtype, shape and range where they are (host labels: before they move, at no cost)."""
+    labels = as_tensor(labels)
     if labels.dtype.kind not in "iu":
         raise TypeError(f"{op}: labels must be integer class indices, got dtype {labels.dtype}")
     if logits.ndim < 2 or labels.shape != logits.shape[:-1]:
         raise ValueError(f"{op}: logits of shape {logits.shape} need labels of shape {logits.shape[:-1]} "
                          f"(one class index per row), got labels of shape {labels.shape}")
     classes = logits.shape[-1]
+    _check_range(labels.data.reshape(-1), classes, ignore_index, op)
+    labels = as_tensor(labels, device=logits.device)
     return logits.reshape(-1, classes), labels.data.reshape(-1), classes  # (N, C), (N,)
 
 
 def _check_range(labels, classes, ignore_index, op):
-    bad = labels[(labels != ignore_index) & ((labels < 0) | (labels >= classes))]
-    if bad.size:
-        raise IndexError(f"{op}: label {int(bad[0])} is out of range for {classes} classes (expected 0..{classes - 1}"
-                         f" or ignore_index={ignore_index})")
+    """Every label a class or ignore_index: at once for host labels, at the next device_checks.flush() on a device
+    (the first bad label is picked on the device: no host read)."""
+    if not labels.size:
+        return
+    xp = backend.array_module(labels)
+    bad = (labels != ignore_index) & ((labels < 0) | (labels >= classes))  # (N,)
+
+    def verdict(any_bad, first):
+        if any_bad:
+            return IndexError(f"{op}: label {int(first)} is out of range for {classes} classes (expected "
+                              f"0..{classes - 1} or ignore_index={ignore_index})")
+    device_checks.require((bad.any(), xp.take(labels, xp.argmax(bad))), verdict)
 
 
 def _class_weight(weight, logits, classes, op):
@@ -99,8 +110,7 @@ def cross_entropy(logits, labels, weight=None, ignore_index=-100, reduction="mea
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1), got {label_smoothing}")
     logits = _floating(as_tensor(logits), "cross_entropy")
     lead = logits.shape[:-1]
-    flat, labels, classes = _labels(logits, labels, "cross_entropy")
-    _check_range(labels, classes, ignore_index, "cross_entropy")
+    flat, labels, classes = _labels(logits, labels, "cross_entropy", ignore_index)
     loss = CrossEntropy.apply(flat, Tensor._wrap(labels), ignore_index=ignore_index, reduction=reduction,
                               label_smoothing=label_smoothing,
                               weight=_class_weight(weight, logits, classes, "cross_entropy"))
@@ -114,8 +124,7 @@ def nll_loss(log_probs, labels, weight=None, ignore_index=-100, reduction="mean"
         raise ValueError(f"nll_loss: reduction must be one of {REDUCTIONS}, got {reduction!r}")
     log_probs = as_tensor(log_probs)
     lead = log_probs.shape[:-1]
-    flat, labels, classes = _labels(log_probs, labels, "nll_loss")
-    _check_range(labels, classes, ignore_index, "nll_loss")
+    flat, labels, classes = _labels(log_probs, labels, "nll_loss", ignore_index)
     xp = backend.array_module(labels)
     keep = labels != ignore_index  # (N,)
     target = xp.where(keep, labels, 0)
@@ -176,9 +185,11 @@ def dropout(x, p=0.5, training=True):
 def embedding(ids, weight, padding_idx=None):
     """weight[ids]: one row of the (vocab, dim) weight per id; the padding_idx row receives no gradient."""
     weight = as_tensor(weight)
-    ids = as_tensor(ids, device=weight.device)
+    ids = as_tensor(ids)
     if weight.ndim != 2:
         raise ValueError(f"embedding: weight must be (vocab, dim), got shape {weight.shape}")
+    check_ids(ids.data, weight.shape[0])  # where the ids are: free on the host, no host read on a device
+    ids = as_tensor(ids, device=weight.device)
     if padding_idx is not None and not -weight.shape[0] <= padding_idx < weight.shape[0]:
         raise ValueError(f"embedding: padding_idx {padding_idx} is out of range for a vocabulary of size "
                          f"{weight.shape[0]}")

@@ -10,7 +10,8 @@ makes the program wait for the device. A strict array (`strict.ndarray`) wraps a
 - reductions give 0-d device arrays, not host scalars, and `xp` (`backend.array_module(a)`) creates arrays on
   the device;
 - every host transfer is counted: `.get()`, `.item()`, `.tolist()`, `float()`, `int()`, `bool()`, `repr()`,
-  using a device value as an index, and indexing with a boolean mask (its result size comes from the device).
+  using a device value as an index, and indexing with a boolean mask (its result size comes from the device);
+- an out-of-bounds integer array index wraps around (CuPy's indexing does not raise: it cannot without a sync).
 `transfers()` reads the count; `with count_transfers() as c:` counts one piece of code and says where each
 transfer happened (`c.count`, `c.events`). Select it as any device: `mt.tensor(x, device="strict")`, `.to("strict")`.
 """
@@ -48,12 +49,18 @@ def count_transfers():
             del _events[:]
 
 
+# The transfer's place is the first frame outside this file and the package's array plumbing (Tensor.item and
+# .numpy, backend.to_numpy): the line that asked for the value.
+_PLUMBING = {__file__, os.path.join(os.path.dirname(__file__), "tensor.py"),
+             os.path.join(os.path.dirname(__file__), "backend.py")}
+
+
 def _transfer(what):
     global _count
     _count += 1
     if _watching:
         frame = sys._getframe(1)
-        while frame is not None and frame.f_code.co_filename == __file__:
+        while frame is not None and frame.f_code.co_filename in _PLUMBING:
             frame = frame.f_back
         where = f"{os.path.basename(frame.f_code.co_filename)}:{frame.f_lineno}" if frame else "?"
         _events.append(f"{what} at {where}")
@@ -84,8 +91,9 @@ def wrap(value):
     return value
 
 
-def _index(key):
-    """An index with its strict arrays unwrapped; a boolean mask counts as a transfer (its size is a device value)."""
+def _index(key, shape=None):
+    """An index with its strict arrays unwrapped; a boolean mask counts as a transfer (its size is a device value).
+    With the indexed array's shape, integer array indices wrap around as on CuPy."""
     parts = key if isinstance(key, tuple) else (key,)
     for part in parts:
         if type(part) is ndarray and part.dtype == bool and part.ndim > 0:
@@ -93,6 +101,10 @@ def _index(key):
         elif type(part) is ndarray and part.ndim == 0:
             _transfer("device scalar as index")
     plain = tuple(p._a if type(p) is ndarray else p for p in parts)  # host arrays/lists: uploaded, as CuPy does
+    if shape is not None and all(isinstance(p, (int, slice, np.ndarray)) and not isinstance(p, bool) for p in plain):
+        # CuPy wraps out-of-bounds integer array indices around instead of raising: so does this device
+        plain = tuple(np.mod(p, n) if isinstance(p, np.ndarray) and p.dtype.kind in "iu" and p.size else p
+                      for p, n in zip(plain, shape)) + plain[len(shape):]
     return plain if isinstance(key, tuple) else plain[0]
 
 
@@ -123,7 +135,7 @@ class ndarray:
     def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kwargs):
         index = None
         if method == "at":  # ufunc.at(a, index, values): the index may come from the host, as in CuPy's indexing
-            index, inputs = _index(inputs[1]), inputs[:1] + inputs[2:]
+            index, inputs = _index(inputs[1], inputs[0].shape), inputs[:1] + inputs[2:]
         for value in inputs:
             if type(value) is not ndarray and not isinstance(value, SCALARS):
                 return _refuse(value) if isinstance(value, np.ndarray) else NotImplemented
@@ -187,12 +199,12 @@ class ndarray:
 
     # ---------------------------------------------------------------- indexing and iteration
     def __getitem__(self, key):
-        return wrap(self._a[_index(key)])
+        return wrap(self._a[_index(key, self._a.shape)])
 
     def __setitem__(self, key, value):
         if isinstance(value, np.ndarray) and value.ndim > 0:
             _refuse(value)
-        self._a[_index(key)] = unwrap(value)
+        self._a[_index(key, self._a.shape)] = unwrap(value)
 
     def nonzero(self):
         _transfer(".nonzero()")  # the number of nonzeros comes from the device

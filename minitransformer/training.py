@@ -19,6 +19,7 @@ import time
 
 import numpy as np
 
+from . import device_checks
 from .autograd import no_grad
 from .checkpointing import CHECKPOINT_NAME, Checkpoints, restore_checkpoint
 from .interrupts import TrainingInterrupted, stop_signals
@@ -97,6 +98,7 @@ def evaluate(model, loader):
                 total_loss += out.loss.item() * len(logits)
                 all_logits.append(logits)
                 labels.append(np.asarray(batch["labels"]))
+        device_checks.flush()
     finally:
         model.train(was_training)
     if not labels:
@@ -214,12 +216,15 @@ def fit(model, train_loader, val_loader=None, optimizer=None, scheduler=None, ep
                 step += 1
                 totals.add(loss, *count_correct(logits, batch["labels"]))  # n: sentences, or masked tokens (MLM)
                 _record_step(history, step, loss, lr_now, totals, bar, log if not progress else None, log_every)
+                if log_every and step % log_every == 0:
+                    device_checks.flush()            # input checks queued on a device (device_checks.py)
                 if stop or (checkpoints is not None and checkpoints.due(step)):
                     save(epoch)
                 if stop:
                     bar.close()
                     raise _interrupted(stop, step, epoch, checkpoints)
             bar.close()
+            device_checks.flush()
             result = evaluate_fn(model, val_loader) if val_loader is not None else None
             improved = best is not None and best.update(epoch + 1, result, model)
             log(record_epoch(history, epoch, epochs, totals, result, improved))

@@ -8,6 +8,7 @@ import sys
 import pytest
 
 import minitransformer as mt
+from minitransformer import device_checks
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures"
@@ -32,6 +33,13 @@ def device(request):
     if request.param == "cuda" and not CUDA:
         pytest.skip("CuPy with a CUDA device is not available")
     return request.param
+
+
+@pytest.fixture(autouse=True)
+def _no_queued_device_checks():
+    """Input checks queued on a device by one test (minitransformer/device_checks.py) never reach another's."""
+    yield
+    device_checks._pending.clear()
 
 
 def bert_reference_dir():

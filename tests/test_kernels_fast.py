@@ -119,6 +119,27 @@ def test_blocked_attention_equals_the_reference(mask, large, dtype, dropout):
     assert np.isfinite(fast[0]).all() and np.isfinite(fast[1]).all()
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("size", [1000, 3 * (1 << 17) + 77], ids=["one block", "blocks"])
+def test_optimizer_updates_by_blocks_equal_the_reference_to_the_bit(size, dtype):
+    """Elementwise: a block is the reference on a slice. AdamW and SGD (momentum, Nesterov, decay), several steps."""
+    from minitransformer.kernels.cpu import optim as fast
+    rng = np.random.default_rng(0)
+    start = [rng.standard_normal(size).astype(dtype) for _ in range(3)] + [rng.random(size).astype(dtype)]  # v >= 0
+    runs = []
+    for adamw, sgd in ((fast.adamw_step, fast.sgd_step),
+                       (kernels.optim.adamw_step.reference, kernels.optim.sgd_step.reference)):
+        p, g, m, v = (a.copy() for a in start)
+        q, buf, scratch = start[0].copy(), None, np.empty_like(p)
+        for step in (1, 2, 3):
+            adamw(p, g * step, m, v, step, 1e-2, 0.9, 0.999, 1e-8, 0.1, scratch)
+            buf = sgd(q, g * step, buf, 0.1, 0.9, 0.0, 0.01, True, scratch)
+        runs.append((p, m, v, q, buf))
+    for a, b in zip(*runs):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_every_fast_kernel_is_tested_here():
-    tested = set(rowwise_cases(np.random.default_rng(0), (2, 3), np.float64)) | {"attention_forward"}
+    tested = set(rowwise_cases(np.random.default_rng(0), (2, 3), np.float64)) | {"attention_forward", "adamw_step",
+                                                                                 "sgd_step"}
     assert set(cpu.KERNELS) == tested, "a fast kernel without its equality test"

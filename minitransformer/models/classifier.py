@@ -17,6 +17,7 @@ from .. import backend
 from .. import functional as F
 from .. import nn
 from ..io.checkpoint import load_npz, save_npz
+from ..ops.embedding import check_ids
 from ..tensor import Tensor
 from .inputs import keep_mask
 
@@ -95,22 +96,22 @@ class TransformerClassifier(nn.Module):
 
     # ------------------------------------------------------------------ inputs
     def _ids(self, input_ids):
-        """An integer (B, T) tensor on the model's device, checked against the vocabulary and max_len."""
-        cfg, device = self.config, self.device
-        ids = input_ids if isinstance(input_ids, Tensor) else Tensor(input_ids, device=device)
+        """An integer (B, T) tensor checked against the vocabulary and max_len, where it is: host ids (a loader's
+        NumPy batch) are checked before they move, at no cost; ids already on a GPU at the next
+        device_checks.flush() (no host read inside a step). The caller moves them to the model's device."""
+        cfg, name = self.config, type(self).__name__
+        ids = input_ids if isinstance(input_ids, Tensor) else F.as_tensor(input_ids)
         if ids.dtype.kind not in "iu":
-            raise TypeError(f"{type(self).__name__}: input_ids must be integer token ids, got dtype {ids.dtype}")
+            raise TypeError(f"{name}: input_ids must be integer token ids, got dtype {ids.dtype}")
         if ids.ndim != 2:
-            raise ValueError(f"{type(self).__name__}: input_ids must be (batch, seq_len), got shape {ids.shape}")
+            raise ValueError(f"{name}: input_ids must be (batch, seq_len), got shape {ids.shape}")
         if ids.shape[1] > cfg.max_len:
-            raise ValueError(f"{type(self).__name__}: sequence length {ids.shape[1]} exceeds max_len={cfg.max_len}; "
+            raise ValueError(f"{name}: sequence length {ids.shape[1]} exceeds max_len={cfg.max_len}; "
                              "truncate the input or build the model with a larger max_len")
-        if ids.size:
-            low, high = int(ids.data.min()), int(ids.data.max())
-            if low < 0 or high >= cfg.vocab_size:
-                raise IndexError(f"{type(self).__name__}: token id {low if low < 0 else high} is out of range for "
-                                 f"vocab_size={cfg.vocab_size} (ids must be in 0..{cfg.vocab_size - 1})")
-        return ids if ids.device == device else ids.to(device)
+        check_ids(ids.data, cfg.vocab_size, message=lambda bad: (
+            f"{name}: token id {bad} is out of range for vocab_size={cfg.vocab_size} (ids must be in "
+            f"0..{cfg.vocab_size - 1})"))
+        return ids
 
     def _attention_mask(self, ids, attention_mask):
         """(B, T) bool, True on real tokens; default: ids != pad_id."""
@@ -152,9 +153,10 @@ class TransformerClassifier(nn.Module):
         if (input_ids is None) == (inputs_embeds is None):
             raise ValueError(f"{type(self).__name__}: pass exactly one of input_ids and inputs_embeds")
         if inputs_embeds is None:
-            ids = self._ids(input_ids)  # (B, T)
+            ids = self._ids(input_ids)  # (B, T), checked where it is
+            embeds = self.embedding(ids)  # (B, T, D): F.embedding checks host ids before it moves them
+            ids = ids if ids.device == self.device else ids.to(self.device)
             keep = self._attention_mask(ids, attention_mask)  # (B, T) bool
-            embeds = self.embedding(ids)  # (B, T, D)
         else:
             embeds = self._inputs_embeds(inputs_embeds)  # (B, T, D)
             xp = backend.array_module(embeds.data)
@@ -174,11 +176,11 @@ class TransformerClassifier(nn.Module):
         logits = self.head(self.head_dropout(self.pool(h, keep)))  # (B, C)
         loss = None
         if labels is not None:
-            labels = labels if isinstance(labels, Tensor) else Tensor(labels, device=logits.device)
+            labels = F.as_tensor(labels)  # where it is: cross_entropy checks host labels before it moves them
             if labels.shape != (ids.shape[0],):
                 raise ValueError(f"TransformerClassifier: labels must be ({ids.shape[0]},), one class per "
                                  f"sentence, got shape {labels.shape}")
-            loss = F.cross_entropy(logits, labels.to(logits.device))
+            loss = F.cross_entropy(logits, labels)
         wanted = output_attentions or return_attentions
         return ClassifierOutput(logits=logits, loss=loss, attentions=attentions if wanted else None)
 

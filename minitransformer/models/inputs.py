@@ -4,7 +4,7 @@ Hugging Face's models take the same three forms (an int64 mask from the tokenize
 turn them into the additive (1 - m) * float32 min; any value other than 0 and 1 means something different there
 (a partial bias, or masked outright), so it is refused here rather than read as "attend".
 """
-from .. import backend
+from .. import backend, device_checks
 from ..tensor import Tensor
 
 
@@ -16,8 +16,9 @@ def keep_mask(attention_mask, input_ids, who, shape=None, shape_note="1 = real t
     ValueError for another shape or other values (an additive mask of 0 and -inf / -10000, say), naming `who`.
     """
     data = attention_mask.data if isinstance(attention_mask, Tensor) else attention_mask
+    where = backend.device_of(data) if hasattr(data, "dtype") else "cpu"  # checked there: free on the host
     try:
-        data = backend.asarray(data, device=input_ids.device)  # bools stay bool, ints int64, floats float32
+        data = backend.asarray(data, device=where)  # bools stay bool, ints int64, floats float32
     except (TypeError, ValueError) as e:
         raise TypeError(f"{who}: attention_mask must hold 1/0 as ints, bools or floats ({e})") from None
     expected = tuple(input_ids.shape) if shape is None else tuple(shape)
@@ -25,11 +26,26 @@ def keep_mask(attention_mask, input_ids, who, shape=None, shape_note="1 = real t
         what = "input_ids has shape" if shape is None else "expected"
         raise ValueError(f"{who}: attention_mask has shape {tuple(data.shape)} but {what} {expected}; they must "
                          f"match ({shape_note})")
-    if data.dtype.kind == "b":
-        return data
-    keep = data != 0
-    if data.size and bool((keep & (data != 1)).any()):
-        odd = backend.to_numpy(data[keep & (data != 1)])[:3].tolist()
-        raise ValueError(f"{who}: attention_mask must hold only 1 (attend) and 0 (padding), got values "
-                         f"{', '.join(map(str, odd))}; pass the tokenizer's mask, not an additive one")
-    return keep
+    keep = data if data.dtype.kind == "b" else data != 0
+    if data.dtype.kind != "b" and data.size:
+        _check_values(data, keep, who, where)
+    return backend.to_device(keep, input_ids.device)
+
+
+def _check_values(data, keep, who, where):
+    """Only 0s and 1s: at once on the host (naming up to three odd values); on a device at the next
+    device_checks.flush() (naming the first, picked on the device: no host read inside a step)."""
+    odd = keep & (data != 1)
+    if where == "cpu":
+        if odd.any():
+            raise _odd_values(who, data[odd][:3].tolist())
+        return
+    xp, flat, integer = backend.array_module(data), odd.reshape(-1), data.dtype.kind in "iu"
+    device_checks.require((flat.any(), xp.take(data.reshape(-1), xp.argmax(flat))),
+                          lambda any_odd, first: _odd_values(who, [int(first) if integer else first]) if any_odd
+                          else None)
+
+
+def _odd_values(who, odd):
+    return ValueError(f"{who}: attention_mask must hold only 1 (attend) and 0 (padding), got values "
+                      f"{', '.join(str(v) for v in odd)}; pass the tokenizer's mask, not an additive one")

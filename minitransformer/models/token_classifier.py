@@ -112,11 +112,11 @@ class TransformerTokenClassifier(nn.Module):
         logits = self.head(self.head_dropout(h))  # (B, T, C)
         loss = None
         if labels is not None:
-            labels = labels if isinstance(labels, Tensor) else Tensor(labels, device=logits.device)
+            labels = F.as_tensor(labels)  # where it is: cross_entropy checks host labels before it moves them
             if labels.shape != ids.shape:
                 raise ValueError(f"TransformerTokenClassifier: labels must be (batch, seq_len) = {ids.shape}, one tag "
                                  f"id (or -100) per token, got shape {labels.shape}")
-            loss = F.cross_entropy(logits, labels.to(logits.device), ignore_index=-100)
+            loss = F.cross_entropy(logits, labels, ignore_index=-100)
         wanted = output_attentions or return_attentions
         return TokenClassifierOutput(logits=logits, loss=loss, attentions=attentions if wanted else None)
 

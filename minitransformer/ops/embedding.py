@@ -1,26 +1,29 @@
 """Embedding lookup: row `id` of a (vocab, dim) weight for every id; the gradient adds back into those rows."""
-from .. import backend
+from .. import backend, device_checks
 from ..autograd import Function
 from .shape import scatter_add
 
 
-def check_ids(ids, vocab_size, op="embedding"):
-    """A clear error for ids that are not integers or fall outside [0, vocab_size)."""
+def check_ids(ids, vocab_size, op="embedding", message=None):
+    """A clear error for ids that are not integers or fall outside [0, vocab_size): at once for host ids, at the
+    next device_checks.flush() for ids on a device (no host read there). message(bad id) words the range error."""
     if ids.dtype.kind not in "iu":
         raise TypeError(f"{op}: ids must be integers, got dtype {ids.dtype}")
-    if ids.size:
-        low, high = int(ids.min()), int(ids.max())
+    if not ids.size:
+        return
+    message = message or (lambda bad: f"{op}: token id {bad} is out of range for a vocabulary of size {vocab_size} "
+                                      f"(ids must be in 0..{vocab_size - 1})")
+
+    def verdict(low, high):
         if low < 0 or high >= vocab_size:
-            bad = low if low < 0 else high
-            raise IndexError(f"{op}: token id {bad} is out of range for a vocabulary of size {vocab_size} "
-                             f"(ids must be in 0..{vocab_size - 1})")
+            return IndexError(message(int(low if low < 0 else high)))
+    device_checks.require((ids.min(), ids.max()), verdict)
 
 
 class Embedding(Function):
     """y[..., :] = weight[ids[...], :];  dweight[i] = sum of dy where ids == i (zero for padding_idx)"""
 
     def forward(self, weight, ids, padding_idx=None):
-        check_ids(ids, weight.shape[0])
         self.ids, self.weight_shape, self.padding_idx = ids, weight.shape, padding_idx
         return weight[ids]  # (*ids.shape, dim)
 
