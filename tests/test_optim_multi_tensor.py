@@ -63,7 +63,6 @@ def test_parameters_and_state_become_views_of_one_flat_array():
     assert flat.param.shape == (sum(int(np.prod(s)) for s in SHAPES),)
 
 
-@pytest.mark.t4_1
 def test_arrays_replaced_from_outside_are_picked_up():
     """module.to, loading weights and load_state_dict replace arrays: the next step rebuilds the flat ones from
     the current values, and the run goes on exactly as the per-parameter one."""
