@@ -2,16 +2,19 @@
 
     forward:  mu = mean(x),  rstd = 1 / sqrt(mean((x - mu)^2) + eps),  xhat = (x - mu) rstd,  y = xhat w + b
     backward: g = dy w,  dx = rstd (g - mean(g) - xhat mean(g xhat))
-Two reductions and one pass that writes xhat and y together (forward); two reductions and one pass (backward).
-Without weight or bias the kernels get 1 and 0.
+Two reductions and one pass that writes xhat and y together (forward, plus a tiny pass for rstd); two reductions
+and one pass (backward).
+Without weight or bias the kernels get 1 and 0 (a row of ones where a reduction reads the weight).
 """
 from .build import compiled, scalar
 
 _mean = compiled(lambda cp: cp.ReductionKernel(
     "T x", "T mu", "x", "a + b", "mu = a / (_in_ind.size() / _out_ind.size())", "0", "mt_mean"))
-_rstd = compiled(lambda cp: cp.ReductionKernel(
-    "T x, T mu, T eps", "T rstd", "(x - mu) * (x - mu)", "a + b",
-    "rstd = rsqrt(a / (_in_ind.size() / _out_ind.size()) + eps)", "0", "mt_layer_norm_rstd"))
+_var = compiled(lambda cp: cp.ReductionKernel(
+    "T x, T mu", "T var", "(x - mu) * (x - mu)", "a + b", "var = a / (_in_ind.size() / _out_ind.size())", "0",
+    "mt_layer_norm_var"))
+_rstd = compiled(lambda cp: cp.ElementwiseKernel(
+    "T var, T eps", "T rstd", "rstd = 1 / sqrt(var + eps)", "mt_layer_norm_rstd"))
 _forward = compiled(lambda cp: cp.ElementwiseKernel(
     "T x, T mu, T rstd, T w, T b", "T xhat, T y", "xhat = (x - mu) * rstd; y = xhat * w + b", "mt_layer_norm"))
 _mean_product = compiled(lambda cp: cp.ReductionKernel(
@@ -27,7 +30,7 @@ _backward = compiled(lambda cp: cp.ElementwiseKernel(
 
 def layer_norm_forward(x, weight, bias, eps, save=True):
     mu = _mean()(x, axis=-1, keepdims=True)  # (..., 1)
-    rstd = _rstd()(x, mu, scalar(x, eps), axis=-1, keepdims=True)  # (..., 1)
+    rstd = _rstd()(_var()(x, mu, axis=-1, keepdims=True), scalar(x, eps))  # (..., 1)
     w = scalar(x, 1) if weight is None else weight
     b = scalar(x, 0) if bias is None else bias
     xhat, y = _forward()(x, mu, rstd, w, b)
@@ -35,7 +38,8 @@ def layer_norm_forward(x, weight, bias, eps, save=True):
 
 
 def layer_norm_backward(dy, xhat, rstd, weight):
-    w = scalar(dy, 1) if weight is None else weight
+    import cupy
+    w = cupy.ones(dy.shape[-1:], dtype=dy.dtype) if weight is None else weight  # (n,)
     mean_g = _mean_scaled()(dy, w, axis=-1, keepdims=True)  # (..., 1)
     mean_gx = _mean_product()(dy, w, xhat, axis=-1, keepdims=True)  # (..., 1)
     return _backward()(dy, w, xhat, rstd, mean_g, mean_gx)
