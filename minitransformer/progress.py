@@ -1,4 +1,5 @@
 """What fit() shows and remembers while it trains: the history dict, the tqdm bar per epoch, the summary lines."""
+from . import backend
 from .selection import NAMES
 
 
@@ -18,13 +19,18 @@ class EpochTotals:
     def add(self, loss, correct, n):
         self.loss, self.correct, self.n = self.loss + loss * n, self.correct + correct, self.n + n
 
+    def on_host(self):
+        """False while the correct count is a device array (training.count_correct(read=False) on a GPU)."""
+        return not hasattr(self.correct, "dtype") or backend.device_of(self.correct) == "cpu"
+
     def means(self):
-        """(mean loss, accuracy) so far; a masked-LM batch may, rarely, count no token, hence the max."""
+        """(mean loss, accuracy) so far; a masked-LM batch may, rarely, count no token, hence the max. Reads a
+        device's count back (a wait for the device)."""
         seen = max(self.n, 1)
-        return self.loss / seen, self.correct / seen
+        return self.loss / seen, int(self.correct) / seen
 
     def state(self):
-        return [self.loss, self.correct, self.n]
+        return [self.loss, int(self.correct), self.n]
 
 
 def progress_bar(progress, total, initial, desc):

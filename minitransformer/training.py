@@ -19,7 +19,7 @@ import time
 
 import numpy as np
 
-from . import device_checks
+from . import backend, device_checks
 from .autograd import no_grad
 from .checkpointing import CHECKPOINT_NAME, Checkpoints, restore_checkpoint
 from .interrupts import TrainingInterrupted, stop_signals
@@ -27,6 +27,9 @@ from .metrics import accuracy, confusion_matrix, macro_f1
 from .optim import AdamW, bert_param_groups, clip_grad_norm, get_linear_schedule_with_warmup
 from .progress import EpochTotals, new_history, progress_bar, record_epoch, selection_line
 from .selection import BestEpoch
+
+
+DEVICE_POSTFIX_EVERY = 10  # steps between two reads of the running accuracy for the bar, on a device
 
 
 class NonFiniteLossError(FloatingPointError):
@@ -61,23 +64,35 @@ def train_step(model, batch, optimizer, scheduler=None, clip_norm=1.0, params=No
     return loss, out.logits
 
 
-def count_correct(logits, labels, ignore_index=-100):
+def count_correct(logits, labels, ignore_index=-100, read=True):
     """(correct, counted): argmax predictions equal to the label, over the labels that are not ignore_index.
 
     One rule for (B, C) logits with (B,) labels (every sentence counts) and (B, T, V) with (B, T) (only the
     positions a masked-LM chose count): accuracy = correct / counted either way. A model that decodes only the
     n counted positions may return their (n, V) logits instead, in row-major order of the (B, T) labels.
+    labels are host data (a loader's batch). With read=False and logits on a device, `correct` is a 0-d array
+    there (compared on the device: nothing is read back, so the training step does not wait for it).
     """
     labels = np.asarray(labels)
     counted = labels != ignore_index                 # (B,) or (B, T)
-    predicted = logits.numpy().argmax(axis=-1)       # (B,) or (B, T); (n,) for counted rows only
+    n = int(counted.sum())
+    on_device = not read and logits.device != "cpu"
+    predicted = logits.data.argmax(axis=-1) if on_device else logits.numpy().argmax(axis=-1)  # (B,) / (B, T) / (n,)
     if predicted.ndim == labels.ndim:
-        return int((predicted == labels)[counted].sum()), int(counted.sum())
-    if predicted.shape != (int(counted.sum()),):
+        wanted, where = labels, counted
+    elif predicted.shape == (n,):
+        wanted, where = labels[counted], None
+    else:
         raise ValueError(f"count_correct: logits {tuple(logits.shape)} fit neither labels {labels.shape} nor their "
-                         f"{int(counted.sum())} counted positions (expected (..., V) with the labels' leading shape, "
-                         "or (n, V) for the n counted positions)")
-    return int((predicted == labels[counted]).sum()), int(counted.sum())
+                         f"{n} counted positions (expected (..., V) with the labels' leading shape, or (n, V) for "
+                         "the n counted positions)")
+    if on_device:
+        hits = predicted == backend.to_device(wanted, logits.device)  # uploads only
+        if where is not None:
+            hits &= backend.to_device(where, logits.device)
+        return hits.sum(), n
+    hits = predicted == wanted
+    return int((hits[where] if where is not None else hits).sum()), n
 
 
 def evaluate(model, loader):
@@ -109,6 +124,9 @@ def evaluate(model, loader):
             "macro_f1": macro_f1(y_true, y_pred),
             "confusion_matrix": confusion_matrix(y_true, y_pred, logits.shape[-1]), "predictions": y_pred,
             "logits": logits, "labels": y_true}
+
+
+DEVICE_POSTFIX_EVERY = 10  # steps between two reads of the running accuracy for the bar, on a device
 
 
 class NonFiniteLossError(FloatingPointError):
@@ -214,7 +232,7 @@ def fit(model, train_loader, val_loader=None, optimizer=None, scheduler=None, ep
                     bar.close()
                     raise _non_finite(loss, step, epoch, checkpoints)
                 step += 1
-                totals.add(loss, *count_correct(logits, batch["labels"]))  # n: sentences, or masked tokens (MLM)
+                totals.add(loss, *count_correct(logits, batch["labels"], read=False))  # n: sentences or masked tokens
                 _record_step(history, step, loss, lr_now, totals, bar, log if not progress else None, log_every)
                 if log_every and step % log_every == 0:
                     device_checks.flush()            # input checks queued on a device (device_checks.py)
@@ -244,14 +262,22 @@ def fit(model, train_loader, val_loader=None, optimizer=None, scheduler=None, ep
 
 
 def _record_step(history, step, loss, lr_now, totals, bar, log, log_every):
-    """The per-step history, the bar's postfix, and a log line every `log_every` steps when there is no bar."""
+    """The per-step history, the bar's postfix, and a log line every `log_every` steps when there is no bar.
+
+    On a device the running accuracy is a count there: it is read (a wait for the device) only for the bar, every
+    DEVICE_POSTFIX_EVERY steps, and for a log line, so the other steps read nothing but their loss."""
     history["step"].append(step)
     history["loss"].append(loss)
     history["lr"].append(lr_now)
-    mean_loss, running_accuracy = totals.means()
     bar.update(1)
-    bar.set_postfix(loss=f"{mean_loss:.4f}", acc=f"{running_accuracy:.3f}", refresh=False)
-    if log is not None and log_every and step % log_every == 0:
+    logging = log is not None and log_every and step % log_every == 0
+    showing = not bar.disable and (totals.on_host() or step % DEVICE_POSTFIX_EVERY == 0)
+    if not (logging or showing):
+        return
+    mean_loss, running_accuracy = totals.means()
+    if showing:
+        bar.set_postfix(loss=f"{mean_loss:.4f}", acc=f"{running_accuracy:.3f}", refresh=False)
+    if logging:
         log(f"  step {step}: loss {loss:.4f}, running accuracy {running_accuracy:.3f}, lr {lr_now:.2e}")
 
 

@@ -111,3 +111,17 @@ def test_a_full_queue_flushes_itself():
             F.embedding(ids, weight)
     assert counted.count == 1 and device_checks.pending() == 0
     assert re.fullmatch(r"\.get\(\) at device_checks\.py:\d+", counted.events[0])
+
+
+@pytest.mark.parametrize("progress", [False, True])
+def test_fit_reads_each_step_s_loss_and_the_running_accuracy_only_when_shown(progress):
+    """fit() on the device: one read per step (its loss); the correct count stays on the device until the bar
+    shows it (every DEVICE_POSTFIX_EVERY = 10 steps), a log line or the epoch's summary needs it."""
+    model, _, batch = model_and_batch()
+    loader = [batch] * 12
+    with strict.count_transfers() as counted:
+        history = training.fit(model, loader, epochs=1, progress=progress, log_every=0, log=lambda line: None)
+    reads = [e for e in counted.events if not e.startswith(".item() at training.py:")]
+    assert len(counted.events) - len(reads) == 12, counted.events  # the 12 losses
+    assert len(reads) == 1 + progress and all("progress.py" in r for r in reads), reads  # bar at step 10, epoch
+    np.testing.assert_allclose(history["train_accuracy"][0] * 48, round(history["train_accuracy"][0] * 48))
