@@ -205,15 +205,15 @@ def test_fine_tuning_uses_fine_tuning_defaults_says_so_and_warns_when_the_loss_s
     mlm = tmp_path / "mlm"                                  # no --vocab-size: the default (unset, it crashed once)
     assert main(["pretrain", "--data", str(files["train"]), "--output-dir", str(mlm), "--epochs", "1",
                  "--d-model", "16", "--num-layers", "1", "--num-heads", "2", "--max-length", "32"]) == 0
-    assert json.loads((mlm / "fine_tuning.json").read_text())["lr"] == 1e-3     # pretrain's own recommendation
+    assert json.loads((mlm / "fine_tuning.json").read_text())["lr"] == 5e-4     # pretrain's own recommendation
     capsys.readouterr()
     assert main(["train", *data_args(files), "--pretrained", str(mlm), "--epochs", "1", "--quiet",
                  "--output-dir", str(tmp_path / "a")]) == 0
     said = capsys.readouterr().out
-    assert "fine-tuning defaults: lr 0.001, batch 32, warmup 10% of the steps, weight decay 0.01 (not on biases and " \
+    assert "fine-tuning defaults: lr 0.0005, batch 32, warmup 10% of the steps, weight decay 0.01 (not on biases and " \
            "LayerNorm weights), max length 32 (the model's) (set any of them to change it)" in said
     settings = json.loads((tmp_path / "a" / "metrics.json").read_text())["settings"]
-    assert (settings["lr"], settings["epochs"], settings["max_length"]) == (1e-3, 1, 32)
+    assert (settings["lr"], settings["epochs"], settings["max_length"]) == (5e-4, 1, 32)
     (mlm / "fine_tuning.json").unlink()                      # any Hugging Face directory: BERT's recipe
     assert main(["train", *data_args(files), "--pretrained", str(mlm), "--epochs", "1", "--max-length", "24",
                  "--quiet", "--output-dir", str(tmp_path / "b")]) == 0

@@ -189,13 +189,19 @@ def test_read_texts_formats(tmp_path):
         read_texts(tmp_path / "a.tsv", text_column="text")
 
 
-@pytest.mark.slow  # pretraining 10 epochs and two 15-epoch trainings on the shipped corpus: a few minutes
+@pytest.mark.slow  # pretraining 10 epochs and two 15-epoch trainings on the shipped corpus: about 190 s of CPU
 def test_pretraining_with_the_cli_defaults_beats_training_from_scratch_on_the_shipped_corpus(tmp_path):
-    """The README's recipe, every option at its default: pretrain, then fine-tune; against `train` from scratch.
-    Measured (seed 0): 0.979 against 0.961; with the old defaults (15% masking, 3 epochs) pretraining lost."""
+    """The README's recipe, every option at its default: pretrain, then fine-tune (lr 5e-4 from the directory's
+    fine_tuning.json); against `train` from scratch (lr 1e-3), seed 0. Both the test accuracy and the test
+    cross-entropy must be better. Measured, seed 0: 0.973 against 0.966, cross-entropy 0.088 against 0.134 (default
+    threads); 0.982 against 0.963, 0.077 against 0.130 (one thread); seeds 1, 2, 3 (one thread) +1.9, +0.4, -0.1
+    points, cross-entropy 0.49, 0.83, 0.76 times scratch's. The gain is modest, so no margin is asked beyond 'better';
+    at the earlier fine-tuning lr 1e-3 seed 0 lost (0.959 against 0.963, cross-entropy 0.163 against 0.130)."""
     assert main(["pretrain", "--dataset", "shipped", "--output-dir", str(tmp_path / "mlm")]) == 0
     for name, extra in (("pretrained", ["--pretrained", str(tmp_path / "mlm")]), ("scratch", [])):
         assert main(["train", "--dataset", "shipped", *extra, "--quiet", "--output-dir", str(tmp_path / name)]) == 0
-    accuracy = {name: json.loads((tmp_path / name / "metrics.json").read_text())["test_accuracy"]
-                for name in ("pretrained", "scratch")}
-    assert accuracy["pretrained"] > accuracy["scratch"] >= 0.9, accuracy
+    metrics = {name: json.loads((tmp_path / name / "metrics.json").read_text()) for name in ("pretrained", "scratch")}
+    pretrained, scratch = metrics["pretrained"], metrics["scratch"]
+    scores = {name: (m["test_accuracy"], m["test_loss"]) for name, m in metrics.items()}
+    assert pretrained["test_accuracy"] > scratch["test_accuracy"] >= 0.9, scores
+    assert pretrained["test_loss"] < scratch["test_loss"], scores
