@@ -219,3 +219,15 @@ def test_gelu_new_is_the_tanh_form():
         layer.dense.weight.data = np.eye(17, dtype=np.float32)
         layer.dense.bias.data = np.zeros(17, np.float32)
         np.testing.assert_allclose(layer(mt.tensor(x)).numpy(), fn(x.astype(np.float64)), atol=1e-6, err_msg=act)
+
+
+@pytest.mark.parametrize("text, message", [("{not json", "not valid JSON"),
+                                           ("[1, 2]", "expected a JSON object, got list")])
+def test_a_config_json_that_is_not_an_object_is_named(tmp_path, text, message):
+    """BERT's and GPT-2's configs read config.json through one reader: a list was read as a config before."""
+    from minitransformer.models import GPT2Config
+    path = tmp_path / "config.json"
+    path.write_text(text, encoding="utf-8")
+    for config in (BertConfig, GPT2Config):
+        with pytest.raises(ValueError, match=f"config.json: {message}"):
+            config.from_json_file(path)

@@ -15,6 +15,18 @@ from typing import Dict, Optional
 ACTIVATIONS = {"gelu": "none", "gelu_new": "tanh", "gelu_pytorch_tanh": "tanh", "relu": None}
 
 
+def read_json_object(path):
+    """The dict in a JSON file (a Hugging Face config.json), or a ValueError naming the file and what is wrong."""
+    with open(path, encoding="utf-8") as f:
+        try:
+            d = json.load(f)
+        except json.JSONDecodeError as e:
+            raise ValueError(f"{path}: not valid JSON ({e})") from None
+    if not isinstance(d, dict):
+        raise ValueError(f"{path}: expected a JSON object, got {type(d).__name__}")
+    return d
+
+
 @dataclasses.dataclass
 class BertConfig:
     vocab_size: int = 30522
@@ -113,12 +125,7 @@ class BertConfig:
 
     @classmethod
     def from_json_file(cls, path, **overrides):
-        with open(path, encoding="utf-8") as f:
-            try:
-                d = json.load(f)
-            except json.JSONDecodeError as e:
-                raise ValueError(f"{path}: not valid JSON ({e})") from None
-        return cls.from_dict(d, **overrides)
+        return cls.from_dict(read_json_object(path), **overrides)
 
     @classmethod
     def from_pretrained(cls, directory, **overrides):

@@ -12,7 +12,7 @@ import json
 import os
 from typing import Optional
 
-from .bert_config import ACTIVATIONS
+from .bert_config import ACTIVATIONS, read_json_object
 
 ALIASES = {"hidden_size": "n_embd", "num_hidden_layers": "n_layer", "num_attention_heads": "n_head",
            "max_position_embeddings": "n_positions"}
@@ -111,14 +111,7 @@ class GPT2Config:
 
     @classmethod
     def from_json_file(cls, path, **overrides):
-        with open(path, encoding="utf-8") as f:
-            try:
-                d = json.load(f)
-            except json.JSONDecodeError as e:
-                raise ValueError(f"{path}: not valid JSON ({e})") from None
-        if not isinstance(d, dict):
-            raise ValueError(f"{path}: expected a JSON object, got {type(d).__name__}")
-        return cls.from_dict(d, **overrides)
+        return cls.from_dict(read_json_object(path), **overrides)
 
     @classmethod
     def from_pretrained(cls, directory, **overrides):
