@@ -78,15 +78,22 @@ class TransformerClassifier(nn.Module):
         cfg = TransformerClassifierConfig(vocab_size, num_classes, d_model, num_heads, num_layers, d_ff, max_len,
                                           dropout, pad_id, pooling, norm_first)
         self.config = cfg
-        self.embedding = nn.Embedding(vocab_size, d_model, padding_idx=pad_id)
-        self.embedding.weight.data *= self.embedding.weight.dtype.type(1 / math.sqrt(d_model))  # N(0, 1/d)
-        self.positional = nn.SinusoidalPositionalEncoding(d_model, max_len)
-        self.dropout = nn.Dropout(dropout)
-        layer = dict(d_model=d_model, num_heads=num_heads, d_ff=d_ff, dropout=dropout, norm_first=norm_first)
-        # a pre-LN stack leaves its output un-normalised: a final LayerNorm, as GPT-2 and ViT do
-        self.encoder = nn.TransformerEncoder(layer, num_layers, norm=nn.LayerNorm(d_model) if norm_first else None)
-        self.head_dropout = nn.Dropout(dropout)
+        self._build_body(cfg)
         self.head = nn.Linear(d_model, num_classes)
+
+    def _build_body(self, cfg):
+        """Embedding (scaled to N(0, 1/d)), sinusoids, dropout, the encoder stack and the head's dropout."""
+        d_model = cfg.d_model
+        self.embedding = nn.Embedding(cfg.vocab_size, d_model, padding_idx=cfg.pad_id)
+        self.embedding.weight.data *= self.embedding.weight.dtype.type(1 / math.sqrt(d_model))  # N(0, 1/d)
+        self.positional = nn.SinusoidalPositionalEncoding(d_model, cfg.max_len)
+        self.dropout = nn.Dropout(cfg.dropout)
+        layer = dict(d_model=d_model, num_heads=cfg.num_heads, d_ff=cfg.d_ff, dropout=cfg.dropout,
+                     norm_first=cfg.norm_first)
+        # a pre-LN stack leaves its output un-normalised: a final LayerNorm, as GPT-2 and ViT do
+        self.encoder = nn.TransformerEncoder(layer, cfg.num_layers,
+                                             norm=nn.LayerNorm(d_model) if cfg.norm_first else None)
+        self.head_dropout = nn.Dropout(cfg.dropout)
 
     @classmethod
     def from_config(cls, config):

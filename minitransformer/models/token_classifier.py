@@ -13,7 +13,6 @@ Labels of -100 do not count: special tokens, padding and (by default) the later 
 word tags are aligned to pieces (data/tagging.py), as in Hugging Face's BertForTokenClassification.
 """
 import dataclasses
-import math
 from typing import Dict, List, Optional
 
 from .. import functional as F
@@ -82,13 +81,7 @@ class TransformerTokenClassifier(nn.Module):
         cfg = TransformerTokenClassifierConfig(vocab_size, num_labels, d_model, num_heads, num_layers, d_ff,
                                                max_len, dropout, pad_id, norm_first, id2label)
         self.config = cfg
-        self.embedding = nn.Embedding(vocab_size, d_model, padding_idx=pad_id)
-        self.embedding.weight.data *= self.embedding.weight.dtype.type(1 / math.sqrt(d_model))  # N(0, 1/d)
-        self.positional = nn.SinusoidalPositionalEncoding(d_model, max_len)
-        self.dropout = nn.Dropout(dropout)
-        layer = dict(d_model=d_model, num_heads=num_heads, d_ff=d_ff, dropout=dropout, norm_first=norm_first)
-        self.encoder = nn.TransformerEncoder(layer, num_layers, norm=nn.LayerNorm(d_model) if norm_first else None)
-        self.head_dropout = nn.Dropout(dropout)
+        self._build_body(cfg)  # TransformerClassifier's body and parameter names
         self.head = nn.Linear(d_model, num_labels)
 
     @classmethod
@@ -98,6 +91,7 @@ class TransformerTokenClassifier(nn.Module):
         return cls(**dataclasses.asdict(config))
 
     # the same input checks as the sentence classifier (they name this class in their errors)
+    _build_body = TransformerClassifier._build_body
     _ids = TransformerClassifier._ids
     _attention_mask = TransformerClassifier._attention_mask
     _inputs_embeds = TransformerClassifier._inputs_embeds
